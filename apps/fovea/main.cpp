@@ -1,0 +1,6 @@
+#include <iostream>
+
+int main() {
+  std::cout << "fovea\n";
+  return 0;
+}

@@ -1,0 +1,74 @@
+#include "engine/plan/executor.h"
+
+namespace fovea {
+
+Result<std::unique_ptr<Executor>> Executor::create(Graph graph, std::unique_ptr<Backend> primary,
+                                                   std::unique_ptr<Backend> fallback) {
+  std::unique_ptr<Executor> executor(new Executor());
+  executor->graph_ = std::move(graph);
+  executor->primary_ = std::move(primary);
+  executor->fallback_ = std::move(fallback);
+  // Only prepare eagerly when every input's shape is known apart from free dims: a model whose
+  // inputs have unknown rank gets its plan on the first run.
+  bool ranks_known = true;
+  for (ValueId id : executor->graph_.inputs) ranks_known &= executor->graph_.value(id).rank_known;
+  if (ranks_known) {
+    FOVEA_ASSIGN_OR_RETURN(Plan * plan, executor->plan_for(executor->default_input_shapes()));
+    (void)plan;
+  }
+  return executor;
+}
+
+std::vector<Shape> Executor::default_input_shapes() const {
+  std::vector<Shape> shapes;
+  for (ValueId id : graph_.inputs) {
+    Shape s = graph_.value(id).shape;
+    for (int64_t& d : s) {
+      if (d < 0) d = 1;
+    }
+    shapes.push_back(std::move(s));
+  }
+  return shapes;
+}
+
+Result<Plan*> Executor::plan_for(const std::vector<Shape>& input_shapes) {
+  auto it = plans_.find(input_shapes);
+  if (it != plans_.end()) return it->second.get();
+  std::map<std::string, Shape> by_name;
+  for (size_t i = 0; i < graph_.inputs.size() && i < input_shapes.size(); ++i) {
+    by_name[graph_.value(graph_.inputs[i]).name] = input_shapes[i];
+  }
+  FOVEA_ASSIGN_OR_RETURN(auto plan, Plan::build(graph_, *primary_, *fallback_, by_name));
+  Plan* raw = plan.get();
+  plans_.emplace(input_shapes, std::move(plan));
+  return raw;
+}
+
+Result<std::vector<Tensor>> Executor::run(std::span<const Tensor> inputs) {
+  if (inputs.size() != graph_.inputs.size()) {
+    return invalid_argument("expected " + std::to_string(graph_.inputs.size()) +
+                            " inputs, got " + std::to_string(inputs.size()));
+  }
+  std::vector<Shape> shapes;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Value& declared = graph_.value(graph_.inputs[i]);
+    const Shape& given = inputs[i].shape();
+    if (declared.rank_known) {
+      bool matches = declared.shape.size() == given.size();
+      for (size_t d = 0; matches && d < given.size(); ++d) {
+        matches = declared.shape[d] < 0 || declared.shape[d] == given[d];
+      }
+      if (!matches) {
+        return invalid_argument("input '" + declared.name + "': expected shape " +
+                                shape_to_string(declared.shape) + ", got " +
+                                shape_to_string(given));
+      }
+    }
+    shapes.push_back(given);
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  FOVEA_ASSIGN_OR_RETURN(Plan * plan, plan_for(shapes));
+  return plan->run(inputs);
+}
+
+}  // namespace fovea

@@ -1,0 +1,47 @@
+// Executor: runs a graph on a backend for any input shapes, building one Plan per input-shape
+// signature on first use and reusing it afterwards. The plan for the graph's declared shapes
+// (batch 1 where the batch is free) is built up front, so primitives and reordered weights
+// exist once the executor is constructed.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/backends/backend.h"
+#include "engine/core/graph.h"
+#include "engine/plan/plan.h"
+
+namespace fovea {
+
+class Executor {
+ public:
+  // Takes ownership of the graph and backends. `fallback` must be the reference backend.
+  static Result<std::unique_ptr<Executor>> create(Graph graph, std::unique_ptr<Backend> primary,
+                                                  std::unique_ptr<Backend> fallback);
+
+  // Inputs in the graph's input order. Thread-safe (runs are serialised per plan).
+  Result<std::vector<Tensor>> run(std::span<const Tensor> inputs);
+
+  const Graph& graph() const { return graph_; }
+  const Backend& backend() const { return *primary_; }
+  // The plan for the given input shapes (built if needed).
+  Result<Plan*> plan_for(const std::vector<Shape>& input_shapes);
+
+  // The default input shapes: declared shapes with dynamic dims set to 1.
+  std::vector<Shape> default_input_shapes() const;
+
+ private:
+  Executor() = default;
+
+  Graph graph_;
+  std::unique_ptr<Backend> primary_;
+  std::unique_ptr<Backend> fallback_;
+  std::mutex mutex_;  // guards plans_ and serialises runs
+  std::map<std::vector<Shape>, std::unique_ptr<Plan>> plans_;
+};
+
+}  // namespace fovea

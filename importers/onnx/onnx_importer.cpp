@@ -1,0 +1,1 @@
+#include "importers/onnx/onnx_importer.h"
