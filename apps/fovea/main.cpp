@@ -1,6 +1,18 @@
+// fovea: the command-line program. One subcommand per file (commands.h).
 #include <iostream>
 
-int main() {
-  std::cout << "fovea\n";
-  return 0;
+#include "apps/fovea/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Fovea: a CNN inference engine for ONNX models"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  fovea::cli::add_run_command(app, exit_code);
+  fovea::cli::add_conformance_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
 }

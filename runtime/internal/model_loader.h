@@ -1,0 +1,21 @@
+// Loading a model file into an Executor on a chosen backend.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/core/status.h"
+#include "engine/plan/executor.h"
+
+namespace fovea {
+
+struct LoadOptions {
+  std::string backend = "onednn";  // any name from backend_names()
+  int threads = 0;                 // 0: all cores
+};
+
+// Imports `path`, creates the backend (with the reference backend as per-node fallback) and
+// prepares the plan for the model's declared input shapes.
+Result<std::unique_ptr<Executor>> load_model(const std::string& path, const LoadOptions& options);
+
+}  // namespace fovea

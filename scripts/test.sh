@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone: install dependencies, build, run every ctest test
+# except the on-demand full-size model sweep (run that with: ctest --test-dir build -L full_models).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bash "$root/scripts/setup-deps.sh"
+bash "$root/scripts/build.sh"
+ctest --test-dir "$root/build" --output-on-failure --parallel 2 --label-exclude full_models \
+  --timeout 1800

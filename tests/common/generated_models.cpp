@@ -1,0 +1,74 @@
+#include "tests/common/generated_models.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "runtime/internal/model_loader.h"
+#include "tests/common/tensor_testing.h"
+
+namespace fovea::testing {
+namespace fs = std::filesystem;
+
+std::optional<std::string> generated_model(const std::string& name, std::string& why) {
+  const auto shared = shared_dir();
+  if (!shared) {
+    why = "../shared is absent";
+    return std::nullopt;
+  }
+  const fs::path dir = fs::path(FOVEA_BINARY_DIR) / "generated_models";
+  const fs::path model = dir / (name + ".onnx");
+  if (fs::exists(model)) return model.string();
+  if (std::system("/usr/bin/python3 -c 'import onnx' >/dev/null 2>&1") != 0) {
+    why = "python3-onnx is not installed (scripts/setup-deps.sh installs it)";
+    return std::nullopt;
+  }
+  // Generate into a private folder, then rename: a concurrent test never sees half a file.
+  const fs::path tmp = dir / ("tmp_" + name);
+  fs::create_directories(tmp);
+  const std::string cmd = "/usr/bin/python3 " + *shared + "/tools/make_models.py " +
+                          tmp.string() + " --only " + name + " > /dev/null";
+  if (std::system(cmd.c_str()) != 0) {
+    why = "make_models.py failed for " + name;
+    return std::nullopt;
+  }
+  fs::rename(tmp / (name + ".onnx"), model);
+  fs::remove_all(tmp);
+  return model.string();
+}
+
+void expect_backends_agree_on_generated_model(const std::string& name, double max_rel_l2) {
+  std::string why;
+  const auto path = generated_model(name, why);
+  if (!path) GTEST_SKIP() << why;
+
+  auto reference = load_model(*path, {"reference", 0});
+  ASSERT_TRUE(reference.is_ok()) << reference.status().message();
+  auto onednn = load_model(*path, {"onednn", 0});
+  ASSERT_TRUE(onednn.is_ok()) << onednn.status().message();
+
+  const Graph& graph = (*reference)->graph();
+  ASSERT_EQ(graph.inputs.size(), 1u);
+  Shape shape = graph.value(graph.inputs[0]).shape;
+  for (int64_t& d : shape) d = d < 0 ? 1 : d;
+  const Tensor input = random_tensor(shape, /*seed=*/2024, 0.0f, 1.0f);
+
+  auto expected = (*reference)->run({input});
+  ASSERT_TRUE(expected.is_ok()) << expected.status().message();
+  auto actual = (*onednn)->run({input});
+  ASSERT_TRUE(actual.is_ok()) << actual.status().message();
+
+  ASSERT_EQ(actual->size(), 1u);
+  const Tensor& out = (*actual)[0];
+  EXPECT_EQ(out.shape(), (Shape{1, 1000}));
+  for (int64_t i = 0; i < out.element_count(); ++i) {
+    ASSERT_TRUE(std::isfinite(out.data<float>()[i])) << "non-finite output at " << i;
+  }
+  const double err = relative_l2_error(out, (*expected)[0]);
+  EXPECT_LE(err, max_rel_l2) << name << ": onednn vs reference relative L2 error " << err;
+  std::cout << name << ": relative L2 error onednn vs reference = " << err << "\n";
+}
+
+}  // namespace fovea::testing

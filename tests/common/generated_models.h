@@ -1,0 +1,18 @@
+// Full-size CNNs with random weights from ../shared/tools/make_models.py, generated on first
+// use into the build folder, and the check every backend must pass on them.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace fovea::testing {
+
+// Path of the generated model (e.g. "resnet18"), generating it if needed; nullopt (with the
+// reason in `why`) when ../shared or python3-onnx is absent.
+std::optional<std::string> generated_model(const std::string& name, std::string& why);
+
+// Runs the model on the onednn and reference backends with the same seeded input and expects
+// relative L2 error at most `max_rel_l2` and a finite output of the right shape.
+void expect_backends_agree_on_generated_model(const std::string& name, double max_rel_l2);
+
+}  // namespace fovea::testing
