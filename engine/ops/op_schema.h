@@ -31,6 +31,9 @@ struct InferContext {
   const Node* node = nullptr;
   std::vector<ValueInfo> inputs;  // one per node input; dtype kUndefined for an omitted one
   std::vector<ValueInfo> outputs; // filled in by the op (dtype, shape, rank_known = true)
+  // Optional: output values an op can compute from input shapes alone (Shape of a static
+  // input), so shape subgraphs fold before run time. Empty entries mean "not known".
+  std::vector<Tensor> known_outputs;
 
   bool has_input(size_t i) const {
     return i < inputs.size() && inputs[i].dtype != DType::kUndefined;

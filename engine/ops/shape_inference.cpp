@@ -35,7 +35,7 @@ Status fold_node(const Node& node, const OpSchema& schema, const std::vector<Val
 }  // namespace
 
 Status infer_node(const Graph& graph, const Node& node, std::vector<ValueInfo>& inputs,
-                  std::vector<ValueInfo>& outputs) {
+                  std::vector<ValueInfo>& outputs, std::vector<Tensor>* known_outputs) {
   const std::string where = graph.describe_node(node);
   if (!node.domain.empty() && node.domain != "ai.onnx") {
     return unsupported(where + ": domain '" + node.domain + "' is not supported");
@@ -67,6 +67,10 @@ Status infer_node(const Graph& graph, const Node& node, std::vector<ValueInfo>& 
   FOVEA_RETURN_IF_ERROR(schema->infer(ctx));
   ctx.outputs.resize(node.outputs.size());
   outputs = std::move(ctx.outputs);
+  if (known_outputs != nullptr) {
+    ctx.known_outputs.resize(node.outputs.size());
+    *known_outputs = std::move(ctx.known_outputs);
+  }
   return Status::ok();
 }
 
@@ -103,13 +107,17 @@ Result<InferResult> infer_shapes(Graph& graph, const InferOptions& options) {
       inputs[i] = ValueInfo{v.dtype, v.shape, v.rank_known, known.empty() ? nullptr : &known};
     }
     std::vector<ValueInfo> outputs;
-    FOVEA_RETURN_IF_ERROR(infer_node(graph, node, inputs, outputs));
+    std::vector<Tensor> known_outputs;
+    FOVEA_RETURN_IF_ERROR(infer_node(graph, node, inputs, outputs, &known_outputs));
     for (size_t i = 0; i < node.outputs.size(); ++i) {
       if (node.outputs[i] == kNoValue) continue;
       Value& out = graph.value(node.outputs[i]);
       out.dtype = outputs[i].dtype;
       out.shape = outputs[i].shape;
       out.rank_known = outputs[i].rank_known;
+      if (!known_outputs[i].empty()) {
+        result.known_values[static_cast<size_t>(node.outputs[i])] = known_outputs[i];
+      }
     }
     if (all_inputs_known(inputs, node)) {
       FOVEA_RETURN_IF_ERROR(fold_node(node, *find_op(node.op_type), inputs, outputs,

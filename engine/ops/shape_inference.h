@@ -35,7 +35,8 @@ Result<InferResult> infer_shapes(Graph& graph, const InferOptions& options = {})
 
 // Runs one node's inference; used by infer_shapes() and by the plan at run time for nodes
 // whose output shapes depend on run-time values.
+// `known_outputs`, when given, receives values the op computed from shapes alone.
 Status infer_node(const Graph& graph, const Node& node, std::vector<ValueInfo>& inputs,
-                  std::vector<ValueInfo>& outputs);
+                  std::vector<ValueInfo>& outputs, std::vector<Tensor>* known_outputs = nullptr);
 
 }  // namespace fovea

@@ -1,0 +1,127 @@
+// Conv: 1-D to 3-D convolution with groups, dilations, asymmetric pads, auto_pad and an
+// optional bias. x [N,C,D1..], w [M,C/group,k1..], b [M] → y [N,M,O1..].
+#include <string>
+
+#include "engine/ops/op_schema.h"
+#include "engine/ops/spatial_params.h"
+
+namespace fovea {
+namespace {
+
+constexpr size_t kMaxSpatialDims = 3;
+
+Status infer_conv(InferContext& ctx) {
+  const ValueInfo& x = ctx.inputs[0];
+  const ValueInfo& w = ctx.inputs[1];
+  for (size_t i = 0; i < ctx.inputs.size(); ++i) {
+    if (ctx.has_input(i) && ctx.inputs[i].dtype != DType::kFloat32) {
+      return ctx.unsupported_error(std::string("input ") + std::to_string(i) + " has dtype " +
+                                   dtype_name(ctx.inputs[i].dtype) + "; only float32 is supported");
+    }
+  }
+  ctx.set_output(0, DType::kFloat32, {});
+  if (!x.rank_known || !w.rank_known) {
+    ctx.outputs[0].rank_known = false;
+    return Status::ok();
+  }
+  if (x.shape.size() > kMaxSpatialDims + 2) {
+    return ctx.unsupported_error("convolution over " + std::to_string(x.shape.size() - 2) +
+                                 " spatial dims (at most 3 are supported)");
+  }
+  if (!is_static(w.shape)) {
+    // Weights are constants in practice; with a symbolic weight dim only the rank is known.
+    Shape y(x.shape.size(), kDynamicDim);
+    y[0] = x.shape[0];
+    ctx.set_output(0, DType::kFloat32, std::move(y));
+    return Status::ok();
+  }
+  auto params = resolve_conv(*ctx.node, x.shape, w.shape);
+  if (!params.is_ok()) return ctx.error(params.status().message());
+  if (ctx.has_input(2)) {
+    const Shape& b = ctx.inputs[2].shape;
+    if (ctx.inputs[2].rank_known && (b.size() != 1 || b[0] != w.shape[0])) {
+      return ctx.error("bias shape " + shape_to_string(b) + " does not match " +
+                       std::to_string(w.shape[0]) + " output channels");
+    }
+  }
+  Shape y = {x.shape[0], w.shape[0]};
+  y.insert(y.end(), params->output_spatial.begin(), params->output_spatial.end());
+  ctx.set_output(0, DType::kFloat32, std::move(y));
+  return Status::ok();
+}
+
+// Direct convolution: for every output element, sum over its window's input channels and
+// kernel taps that fall inside the input (taps on padding contribute zero).
+Status conv_reference(const Node& node, std::span<const Tensor> inputs, std::span<Tensor> outputs) {
+  const Tensor& x = inputs[0];
+  const Tensor& w = inputs[1];
+  const bool has_bias = inputs.size() > 2 && !inputs[2].empty();
+  FOVEA_ASSIGN_OR_RETURN(SpatialParams params, resolve_conv(node, x.shape(), w.shape()));
+  const Spatial3d g = lift_to_3d(params, x.shape());
+  const int64_t batch = x.dim(0);
+  const int64_t in_channels = x.dim(1);
+  const int64_t out_channels = w.dim(0);
+  const int64_t group_in = in_channels / params.group;
+  const int64_t group_out = out_channels / params.group;
+  const float* src = x.data<float>();
+  const float* weights = w.data<float>();
+  float* dst = outputs[0].data<float>();
+
+  for (int64_t n = 0; n < batch; ++n) {
+    for (int64_t m = 0; m < out_channels; ++m) {
+      const int64_t first_channel = (m / group_out) * group_in;
+      for (int64_t od = 0; od < g.out[0]; ++od) {
+        for (int64_t oh = 0; oh < g.out[1]; ++oh) {
+          for (int64_t ow = 0; ow < g.out[2]; ++ow) {
+            float sum = has_bias ? inputs[2].data<float>()[m] : 0.0f;
+            for (int64_t c = 0; c < group_in; ++c) {
+              const float* plane = src + (n * in_channels + first_channel + c) * g.in_size();
+              const float* kernel = weights + (m * group_in + c) * g.kernel_size();
+              for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
+                const int64_t id = od * g.strides[0] - g.pads_begin[0] + kd * g.dilations[0];
+                if (id < 0 || id >= g.in[0]) continue;
+                for (int64_t kh = 0; kh < g.kernel[1]; ++kh) {
+                  const int64_t ih = oh * g.strides[1] - g.pads_begin[1] + kh * g.dilations[1];
+                  if (ih < 0 || ih >= g.in[1]) continue;
+                  for (int64_t kw = 0; kw < g.kernel[2]; ++kw) {
+                    const int64_t iw = ow * g.strides[2] - g.pads_begin[2] + kw * g.dilations[2];
+                    if (iw < 0 || iw >= g.in[2]) continue;
+                    sum += plane[(id * g.in[1] + ih) * g.in[2] + iw] *
+                           kernel[(kd * g.kernel[1] + kh) * g.kernel[2] + kw];
+                  }
+                }
+              }
+            }
+            dst[((n * out_channels + m) * g.out[0] + od) * g.out[1] * g.out[2] + oh * g.out[2] +
+                ow] = sum;
+          }
+        }
+      }
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+const OpSchema& conv_schema() {
+  static const OpSchema schema{
+      .type = "Conv",
+      .since_opset = 1,
+      .min_inputs = 2,
+      .max_inputs = 3,
+      .min_outputs = 1,
+      .max_outputs = 1,
+      .attributes = {{"auto_pad", AttrType::kString},
+                     {"dilations", AttrType::kInts},
+                     {"group", AttrType::kInt},
+                     {"kernel_shape", AttrType::kInts},
+                     {"pads", AttrType::kInts},
+                     {"strides", AttrType::kInts}},
+      .infer = infer_conv,
+      .reference = conv_reference,
+  };
+  return schema;
+}
+
+}  // namespace fovea
