@@ -1,0 +1,124 @@
+// Shared pieces of the oneDNN backend: the context (engine + stream), plain memory descriptors,
+// a generic kernel that runs one prepared primitive, and the per-op-family entry points that
+// onednn_backend.cpp lists in its table. Nothing outside engine/backends/onednn includes this.
+#pragma once
+
+#include <memory>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/backends/backend.h"
+
+namespace fovea::onednn {
+
+// Device state owned by the backend; kernels share it so it outlives every kernel.
+struct Context {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  int threads = 0;  // BackendOptions::threads; 0 leaves OpenMP's default
+};
+
+// Applies the backend's thread count to the calling thread (OpenMP's setting is per thread,
+// and runs may come from a thread other than the one that built the backend).
+void apply_threads(const Context& ctx);
+using ContextPtr = std::shared_ptr<Context>;
+
+using dims = dnnl::memory::dims;
+using md = dnnl::memory::desc;
+
+dims to_dims(const Shape& shape);
+// Row-major float32 descriptor; a rank-0 shape becomes {1}.
+md plain_md(const Shape& shape);
+// Float32 descriptor with explicit element strides.
+md strided_md(const dims& sizes, const dims& strides);
+// Row-major strides of `sizes` (in elements).
+dims plain_strides(const dims& sizes);
+
+// Copies `data` (laid out as `src_md`) into new memory laid out as `dst_md`, once at prepare.
+dnnl::memory reorder_constant(Context& ctx, const md& src_md, const void* data, const md& dst_md);
+
+// Runs one prepared primitive: run-time tensors are bound by argument id, prepared constants
+// (reordered weights, packed bias) are held here.
+class PrimitiveKernel final : public Kernel {
+ public:
+  struct Binding {
+    int arg = 0;          // DNNL_ARG_*
+    bool output = false;  // false: node input `index`; true: node output `index`
+    size_t index = 0;
+    md desc;  // how the tensor's buffer is viewed
+  };
+
+  PrimitiveKernel(ContextPtr ctx, dnnl::primitive primitive, std::vector<Binding> bindings,
+                  std::unordered_map<int, dnnl::memory> constants, std::string name)
+      : ctx_(std::move(ctx)),
+        primitive_(std::move(primitive)),
+        bindings_(std::move(bindings)),
+        constants_(std::move(constants)),
+        name_(std::move(name)) {}
+
+  Status run(std::span<const Tensor> inputs, std::span<Tensor> outputs) override;
+
+ private:
+  ContextPtr ctx_;
+  dnnl::primitive primitive_;
+  std::vector<Binding> bindings_;
+  std::unordered_map<int, dnnl::memory> constants_;
+  std::string name_;  // for error messages
+};
+
+inline PrimitiveKernel::Binding in_arg(int arg, size_t index, md desc) {
+  return {arg, false, index, std::move(desc)};
+}
+inline PrimitiveKernel::Binding out_arg(int arg, size_t index, md desc) {
+  return {arg, true, index, std::move(desc)};
+}
+
+// Common admission checks: every present input and output is float32 with a static, non-empty
+// shape, and the node carries no attribute outside `allowed` (an unknown attribute, e.g. a
+// fused activation, may change the semantics, so we decline).
+bool plain_float_request(const KernelRequest& request, std::initializer_list<const char*> allowed);
+bool has_input(const KernelRequest& request, size_t i);
+// The constant value of input i, or null.
+const Tensor* constant_input(const KernelRequest& request, size_t i);
+
+using KernelPtr = std::unique_ptr<Kernel>;
+using PrepareFn = Result<KernelPtr> (*)(const ContextPtr&, const KernelRequest&);
+using SupportsFn = bool (*)(const KernelRequest&);
+
+// Per-family entry points (onednn_conv.cpp, onednn_pool.cpp, onednn_matmul.cpp,
+// onednn_pointwise.cpp, onednn_tensor.cpp).
+bool conv_supports(const KernelRequest& request);
+Result<KernelPtr> conv_prepare(const ContextPtr& ctx, const KernelRequest& request);
+bool conv_transpose_supports(const KernelRequest& request);
+Result<KernelPtr> conv_transpose_prepare(const ContextPtr& ctx, const KernelRequest& request);
+
+bool pool_supports(const KernelRequest& request);
+Result<KernelPtr> pool_prepare(const ContextPtr& ctx, const KernelRequest& request);
+bool global_pool_supports(const KernelRequest& request);
+Result<KernelPtr> global_pool_prepare(const ContextPtr& ctx, const KernelRequest& request);
+bool lrn_supports(const KernelRequest& request);
+Result<KernelPtr> lrn_prepare(const ContextPtr& ctx, const KernelRequest& request);
+
+bool gemm_supports(const KernelRequest& request);
+Result<KernelPtr> gemm_prepare(const ContextPtr& ctx, const KernelRequest& request);
+bool matmul_supports(const KernelRequest& request);
+Result<KernelPtr> matmul_prepare(const ContextPtr& ctx, const KernelRequest& request);
+
+bool eltwise_supports(const KernelRequest& request);
+Result<KernelPtr> eltwise_prepare(const ContextPtr& ctx, const KernelRequest& request);
+bool softmax_supports(const KernelRequest& request);
+Result<KernelPtr> softmax_prepare(const ContextPtr& ctx, const KernelRequest& request);
+bool batch_norm_supports(const KernelRequest& request);
+Result<KernelPtr> batch_norm_prepare(const ContextPtr& ctx, const KernelRequest& request);
+
+bool binary_supports(const KernelRequest& request);
+Result<KernelPtr> binary_prepare(const ContextPtr& ctx, const KernelRequest& request);
+bool sum_supports(const KernelRequest& request);
+Result<KernelPtr> sum_prepare(const ContextPtr& ctx, const KernelRequest& request);
+bool concat_supports(const KernelRequest& request);
+Result<KernelPtr> concat_prepare(const ContextPtr& ctx, const KernelRequest& request);
+
+}  // namespace fovea::onednn

@@ -1,0 +1,187 @@
+// Conv → convolution_forward, ConvTranspose → deconvolution_forward. Geometry comes from
+// engine/ops/spatial_params.h so oneDNN and the reference agree on padding and output size.
+// Constant weights are reordered once into the layout the primitive prefers; weights that
+// arrive at run time are read in ONNX's own layout, described to oneDNN by strides.
+#include <numeric>
+
+#include "engine/backends/onednn/onednn_common.h"
+#include "engine/ops/spatial_params.h"
+
+namespace fovea::onednn {
+namespace {
+
+constexpr size_t kMinRank = 3;  // N, C and one spatial dim
+constexpr size_t kMaxRank = 5;  // three spatial dims
+
+// oneDNN counts dilation from 0 (dense kernel), ONNX from 1.
+dims onednn_dilations(const SpatialParams& p) {
+  dims d;
+  for (int64_t v : p.dilations) d.push_back(v - 1);
+  return d;
+}
+
+bool geometry_ok(const SpatialParams& p) {
+  for (size_t i = 0; i < p.kernel.size(); ++i) {
+    if (p.pads_begin[i] < 0 || p.pads_end[i] < 0 || p.strides[i] < 1 || p.dilations[i] < 1) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Binds weights (input 1) and the optional bias (input 2): constants are prepared now, run-time
+// tensors are bound by descriptor. `pd_weights` is the layout the primitive chose.
+void bind_weights_and_bias(const ContextPtr& ctx, const KernelRequest& r, const md& user_weights,
+                           const md& pd_weights, int64_t channels,
+                           std::unordered_map<int, dnnl::memory>& constants,
+                           std::vector<PrimitiveKernel::Binding>& bindings) {
+  if (const Tensor* w = constant_input(r, 1)) {
+    constants[DNNL_ARG_WEIGHTS] = reorder_constant(*ctx, user_weights, w->raw_data(), pd_weights);
+  } else {
+    bindings.push_back(in_arg(DNNL_ARG_WEIGHTS, 1, user_weights));
+  }
+  if (!has_input(r, 2)) return;
+  const md bias_md = plain_md({channels});
+  if (const Tensor* b = constant_input(r, 2)) {
+    constants[DNNL_ARG_BIAS] = reorder_constant(*ctx, bias_md, b->raw_data(), bias_md);
+  } else {
+    bindings.push_back(in_arg(DNNL_ARG_BIAS, 2, bias_md));
+  }
+}
+
+// Constant weights let the primitive pick its layout; run-time ones keep ONNX's.
+md weights_md_for(const KernelRequest& r, const md& user_weights, const dims& weight_dims) {
+  if (constant_input(r, 1) == nullptr) return user_weights;
+  return md(weight_dims, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any);
+}
+
+std::vector<PrimitiveKernel::Binding> src_dst_bindings(const md& src_md, const md& dst_md) {
+  return {in_arg(DNNL_ARG_SRC, 0, src_md), out_arg(DNNL_ARG_DST, 0, dst_md)};
+}
+
+bool rank_ok(const KernelRequest& r) {
+  const size_t rank = r.inputs[0].shape.size();
+  return rank >= kMinRank && rank <= kMaxRank && r.inputs[1].shape.size() == rank &&
+         r.outputs.size() == 1 && r.outputs[0].shape.size() == rank;
+}
+
+Result<SpatialParams> conv_params(const KernelRequest& r) {
+  return resolve_conv(*r.node, r.inputs[0].shape, r.inputs[1].shape);
+}
+
+}  // namespace
+
+bool conv_supports(const KernelRequest& r) {
+  if (!plain_float_request(r,
+                           {"kernel_shape", "strides", "dilations", "pads", "auto_pad", "group"})) {
+    return false;
+  }
+  if (r.inputs.size() < 2 || !rank_ok(r)) return false;
+  auto params = conv_params(r);
+  if (!params.is_ok() || !geometry_ok(*params)) return false;
+  const Shape& y = r.outputs[0].shape;
+  return std::equal(params->output_spatial.begin(), params->output_spatial.end(), y.begin() + 2);
+}
+
+Result<KernelPtr> conv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
+  FOVEA_ASSIGN_OR_RETURN(SpatialParams p, conv_params(r));
+  const Shape& w = r.inputs[1].shape;
+  const int64_t group = p.group;
+  dims weight_dims = to_dims(w);
+  if (group > 1) {  // [M, C/g, k..] is the same memory as [g, M/g, C/g, k..]
+    weight_dims.insert(weight_dims.begin(), group);
+    weight_dims[1] /= group;
+  }
+  const md src_md = plain_md(r.inputs[0].shape);
+  const md dst_md = plain_md(r.outputs[0].shape);
+  const md user_weights = strided_md(weight_dims, plain_strides(weight_dims));
+  const md bias_md = has_input(r, 2) ? plain_md({w[0]}) : md();
+  dnnl::convolution_forward::desc desc(
+      dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md,
+      weights_md_for(r, user_weights, weight_dims), bias_md, dst_md, to_dims(p.strides),
+      onednn_dilations(p), to_dims(p.pads_begin), to_dims(p.pads_end));
+  dnnl::convolution_forward::primitive_desc pd(desc, ctx->engine);
+
+  std::unordered_map<int, dnnl::memory> constants;
+  auto bindings = src_dst_bindings(src_md, dst_md);
+  bind_weights_and_bias(ctx, r, user_weights, pd.weights_desc(), w[0], constants, bindings);
+  return KernelPtr(new PrimitiveKernel(ctx, dnnl::convolution_forward(pd), std::move(bindings),
+                                       std::move(constants), r.describe()));
+}
+
+namespace {
+
+Result<SpatialParams> conv_transpose_params(const KernelRequest& r) {
+  return resolve_conv_transpose(*r.node, r.inputs[0].shape, r.inputs[1].shape);
+}
+
+// oneDNN's deconvolution output is (in-1)*s - pl - pr + (k-1)*d + 1; ONNX adds output_padding
+// at the end, which is the same as shrinking the end padding by it.
+dims deconv_pads_end(const SpatialParams& p) {
+  dims pr;
+  for (size_t i = 0; i < p.pads_end.size(); ++i) pr.push_back(p.pads_end[i] - p.output_padding[i]);
+  return pr;
+}
+
+}  // namespace
+
+bool conv_transpose_supports(const KernelRequest& r) {
+  if (!plain_float_request(r, {"kernel_shape", "strides", "dilations", "pads", "auto_pad", "group",
+                               "output_padding", "output_shape"})) {
+    return false;
+  }
+  if (r.inputs.size() < 2 || !rank_ok(r)) return false;
+  auto params = conv_transpose_params(r);
+  if (!params.is_ok() || !geometry_ok(*params)) return false;
+  const SpatialParams& p = *params;
+  const dims pr = deconv_pads_end(p);
+  const Shape& x = r.inputs[0].shape;
+  const Shape& y = r.outputs[0].shape;
+  for (size_t i = 0; i < p.kernel.size(); ++i) {
+    if (pr[i] < 0) return false;  // output_padding larger than the end padding
+    const int64_t out = (x[i + 2] - 1) * p.strides[i] - p.pads_begin[i] - pr[i] +
+                        (p.kernel[i] - 1) * p.dilations[i] + 1;
+    if (out != y[i + 2] || out != p.output_spatial[i]) return false;
+  }
+  return true;
+}
+
+Result<KernelPtr> conv_transpose_prepare(const ContextPtr& ctx, const KernelRequest& r) {
+  FOVEA_ASSIGN_OR_RETURN(SpatialParams p, conv_transpose_params(r));
+  const Shape& w = r.inputs[1].shape;  // [C, M/g, k..]
+  const int64_t group = p.group;
+  const int64_t in_per_group = w[0] / group;
+  const int64_t out_per_group = w[1];
+  const int64_t kernel_size =
+      std::accumulate(w.begin() + 2, w.end(), int64_t{1}, std::multiplies<>());
+  // oneDNN wants [g, OC/g, IC/g, k..]; ONNX stores [g, IC/g, OC/g, k..]: describe it by strides.
+  dims weight_dims{group, out_per_group, in_per_group};
+  dims weight_strides{in_per_group * out_per_group * kernel_size, kernel_size,
+                      out_per_group * kernel_size};
+  const dims spatial(w.begin() + 2, w.end());
+  const dims spatial_strides = plain_strides(spatial);
+  weight_dims.insert(weight_dims.end(), spatial.begin(), spatial.end());
+  weight_strides.insert(weight_strides.end(), spatial_strides.begin(), spatial_strides.end());
+  if (group == 1) {
+    weight_dims.erase(weight_dims.begin());
+    weight_strides.erase(weight_strides.begin());
+  }
+  const int64_t out_channels = out_per_group * group;
+  const md src_md = plain_md(r.inputs[0].shape);
+  const md dst_md = plain_md(r.outputs[0].shape);
+  const md user_weights = strided_md(weight_dims, weight_strides);
+  const md bias_md = has_input(r, 2) ? plain_md({out_channels}) : md();
+  dnnl::deconvolution_forward::desc desc(
+      dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct, src_md,
+      weights_md_for(r, user_weights, weight_dims), bias_md, dst_md, to_dims(p.strides),
+      onednn_dilations(p), to_dims(p.pads_begin), deconv_pads_end(p));
+  dnnl::deconvolution_forward::primitive_desc pd(desc, ctx->engine);
+
+  std::unordered_map<int, dnnl::memory> constants;
+  auto bindings = src_dst_bindings(src_md, dst_md);
+  bind_weights_and_bias(ctx, r, user_weights, pd.weights_desc(), out_channels, constants, bindings);
+  return KernelPtr(new PrimitiveKernel(ctx, dnnl::deconvolution_forward(pd), std::move(bindings),
+                                       std::move(constants), r.describe()));
+}
+
+}  // namespace fovea::onednn

@@ -1,0 +1,75 @@
+#include "tests/backends/onednn_test_util.h"
+
+#include "engine/backends/backend_registry.h"
+#include "engine/plan/executor.h"
+
+namespace fovea::testing {
+
+std::vector<std::string> onednn_plan_backends(const Graph& graph) {
+  std::vector<std::string> names;
+  auto primary = create_backend("onednn", BackendOptions{});
+  auto fallback = create_backend("reference", BackendOptions{});
+  if (!primary.is_ok() || !fallback.is_ok()) {
+    ADD_FAILURE() << "cannot create backends";
+    return names;
+  }
+  auto executor = Executor::create(graph, std::move(primary).value(), std::move(fallback).value());
+  if (!executor.is_ok()) {
+    ADD_FAILURE() << executor.status().message();
+    return names;
+  }
+  auto plan = (*executor)->plan_for((*executor)->default_input_shapes());
+  if (!plan.is_ok()) {
+    ADD_FAILURE() << plan.status().message();
+    return names;
+  }
+  for (const PlanStepInfo& step : (*plan)->steps()) names.push_back(step.backend);
+  return names;
+}
+
+void expect_onednn_matches_reference(const Graph& graph, const std::vector<Tensor>& inputs,
+                                     const std::string& expected_backend, double rtol,
+                                     double atol) {
+  const std::vector<std::string> backends = onednn_plan_backends(graph);
+  ASSERT_FALSE(backends.empty()) << "the plan has no steps";
+  for (size_t i = 0; i < backends.size(); ++i) {
+    EXPECT_EQ(backends[i], expected_backend) << "step " << i;
+  }
+  auto onednn = run_graph(graph, "onednn", inputs);
+  ASSERT_TRUE(onednn.is_ok()) << onednn.status().message();
+  auto reference = run_graph(graph, "reference", inputs);
+  ASSERT_TRUE(reference.is_ok()) << reference.status().message();
+  ASSERT_EQ(onednn->size(), reference->size());
+  for (size_t i = 0; i < onednn->size(); ++i) {
+    EXPECT_TRUE(tensors_close((*onednn)[i], (*reference)[i], rtol, atol)) << "output " << i;
+  }
+}
+
+Graph single_op_graph(const std::string& op_type, const Shape& x_shape, Attributes attributes,
+                      const std::vector<Tensor>& constants) {
+  GraphBuilder b;
+  std::vector<ValueId> inputs{b.input("x", DType::kFloat32, x_shape)};
+  for (size_t i = 0; i < constants.size(); ++i) {
+    std::string name = "c";  // built in two steps: GCC 12 misreports "c" + to_string()
+    name += std::to_string(i);
+    inputs.push_back(constants[i].empty() ? kNoValue : b.constant(name, constants[i]));
+  }
+  b.output(b.op(op_type, inputs, std::move(attributes)));
+  auto graph = b.build();
+  if (!graph.is_ok()) {
+    ADD_FAILURE() << op_type << ": " << graph.status().message();
+    return Graph();
+  }
+  return std::move(graph).value();
+}
+
+std::string dims_name(const std::vector<int64_t>& dims) {
+  std::string s;
+  for (int64_t d : dims) {
+    if (!s.empty()) s += 'x';
+    s += std::to_string(d);
+  }
+  return s.empty() ? "scalar" : s;
+}
+
+}  // namespace fovea::testing
