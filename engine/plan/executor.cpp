@@ -44,7 +44,7 @@ Result<Plan*> Executor::plan_for(const std::vector<Shape>& input_shapes) {
   return raw;
 }
 
-Result<std::vector<Tensor>> Executor::run(std::span<const Tensor> inputs) {
+Result<std::vector<Tensor>> Executor::run(const std::vector<Tensor>& inputs) {
   if (inputs.size() != graph_.inputs.size()) {
     return invalid_argument("expected " + std::to_string(graph_.inputs.size()) +
                             " inputs, got " + std::to_string(inputs.size()));

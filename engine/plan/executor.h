@@ -24,7 +24,7 @@ class Executor {
                                                   std::unique_ptr<Backend> fallback);
 
   // Inputs in the graph's input order. Thread-safe (runs are serialised per plan).
-  Result<std::vector<Tensor>> run(std::span<const Tensor> inputs);
+  Result<std::vector<Tensor>> run(const std::vector<Tensor>& inputs);
 
   const Graph& graph() const { return graph_; }
   const Backend& backend() const { return *primary_; }

@@ -19,7 +19,7 @@ class GraphBuilder {
   ValueId op(const std::string& op_type, const std::vector<ValueId>& inputs,
              Attributes attrs = {});
   void output(ValueId id);
-  // Sorts, infers shapes; fails the calling test (ADD_FAILURE) and returns the status on error.
+  // Sorts and infers shapes; returns the error status (tests of bad graphs expect one).
   Result<Graph> build();
 
  private:

@@ -1,5 +1,6 @@
 // The plan: which backend runs each node, what is computed at build time, run-time shapes,
 // plans per input shape, and copies to and from a backend with its own memory.
+#include <cmath>
 #include <cstring>
 
 #include <gtest/gtest.h>
