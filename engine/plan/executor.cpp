@@ -3,8 +3,10 @@
 namespace fovea {
 
 Result<std::unique_ptr<Executor>> Executor::create(Graph graph, std::unique_ptr<Backend> primary,
-                                                   std::unique_ptr<Backend> fallback) {
+                                                   std::unique_ptr<Backend> fallback,
+                                                   const PlanOptions& options) {
   std::unique_ptr<Executor> executor(new Executor());
+  executor->options_ = options;
   executor->graph_ = std::move(graph);
   executor->primary_ = std::move(primary);
   executor->fallback_ = std::move(fallback);
@@ -38,7 +40,7 @@ Result<Plan*> Executor::plan_for(const std::vector<Shape>& input_shapes) {
   for (size_t i = 0; i < graph_.inputs.size() && i < input_shapes.size(); ++i) {
     by_name[graph_.value(graph_.inputs[i]).name] = input_shapes[i];
   }
-  FOVEA_ASSIGN_OR_RETURN(auto plan, Plan::build(graph_, *primary_, *fallback_, by_name));
+  FOVEA_ASSIGN_OR_RETURN(auto plan, Plan::build(graph_, *primary_, *fallback_, by_name, options_));
   Plan* raw = plan.get();
   plans_.emplace(input_shapes, std::move(plan));
   return raw;

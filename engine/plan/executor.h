@@ -21,7 +21,8 @@ class Executor {
  public:
   // Takes ownership of the graph and backends. `fallback` must be the reference backend.
   static Result<std::unique_ptr<Executor>> create(Graph graph, std::unique_ptr<Backend> primary,
-                                                  std::unique_ptr<Backend> fallback);
+                                                  std::unique_ptr<Backend> fallback,
+                                                  const PlanOptions& options = {});
 
   // Inputs in the graph's input order. Thread-safe (runs are serialised per plan).
   Result<std::vector<Tensor>> run(const std::vector<Tensor>& inputs);
@@ -40,6 +41,7 @@ class Executor {
   Graph graph_;
   std::unique_ptr<Backend> primary_;
   std::unique_ptr<Backend> fallback_;
+  PlanOptions options_;
   std::mutex mutex_;  // guards plans_ and serialises runs
   std::map<std::vector<Shape>, std::unique_ptr<Plan>> plans_;
 };

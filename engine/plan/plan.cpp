@@ -1,5 +1,7 @@
 #include "engine/plan/plan.h"
 
+#include <chrono>
+
 #include "engine/ops/shape_inference.h"
 
 namespace fovea {
@@ -29,8 +31,10 @@ bool outputs_known(const Node& node, const std::vector<Tensor>& known) {
 
 Result<std::unique_ptr<Plan>> Plan::build(const Graph& graph, Backend& primary,
                                           Backend& fallback,
-                                          const std::map<std::string, Shape>& input_shapes) {
+                                          const std::map<std::string, Shape>& input_shapes,
+                                          const PlanOptions& plan_options) {
   std::unique_ptr<Plan> plan(new Plan());
+  plan->options_ = plan_options;
   plan->graph_ = graph;
   InferOptions options;
   options.input_shapes = input_shapes;
@@ -75,7 +79,27 @@ Result<std::unique_ptr<Plan>> Plan::build(const Graph& graph, Backend& primary,
     if (last_use[v] < 0 || g.is_graph_output(id) || !plan->known_values[v].empty()) continue;
     plan->steps_[static_cast<size_t>(last_use[v])].release_after.push_back(id);
   }
+  plan->peak_activation_bytes_ = plan->simulate_peak_bytes();
   return plan;
+}
+
+size_t Plan::simulate_peak_bytes() const {
+  size_t live = 0;
+  size_t peak = 0;
+  auto bytes_of = [this](ValueId id) -> size_t {
+    const Value& v = graph_.value(id);
+    const auto count = element_count(v.shape);
+    return count && !graph_.is_graph_output(id) ? static_cast<size_t>(*count) * dtype_size(v.dtype)
+                                                : 0;
+  };
+  for (const Step& step : steps_) {
+    for (ValueId out : graph_.nodes[step.node].outputs) {
+      if (out != kNoValue) live += bytes_of(out);
+    }
+    peak = std::max(peak, live);
+    for (ValueId id : step.release_after) live -= std::min(live, bytes_of(id));
+  }
+  return peak;
 }
 
 Status Plan::check_inputs(std::span<const Tensor> inputs) const {
@@ -166,7 +190,30 @@ Result<std::vector<Tensor>> Plan::run(std::span<const Tensor> inputs) {
   std::vector<Tensor> values = known_values;
   std::vector<Backend*> owners(values.size(), nullptr);
   for (size_t i = 0; i < inputs.size(); ++i) values[graph_.inputs[i]] = inputs[i];
-  for (Step& step : steps_) FOVEA_RETURN_IF_ERROR(run_step(step, values, owners));
+  last_profile_.clear();
+  for (Step& step : steps_) {
+    if (!options_.profile) {
+      FOVEA_RETURN_IF_ERROR(run_step(step, values, owners));
+      continue;
+    }
+    const Node& node = graph_.nodes[step.node];
+    StepProfile profile{node.name, node.op_type, step.backend->name(), {}, {}, 0.0};
+    for (ValueId in : node.inputs) {
+      if (in != kNoValue && !values[static_cast<size_t>(in)].empty()) {
+        profile.input_shapes.push_back(values[static_cast<size_t>(in)].shape());
+      }
+    }
+    const auto start = std::chrono::steady_clock::now();
+    FOVEA_RETURN_IF_ERROR(run_step(step, values, owners));
+    FOVEA_RETURN_IF_ERROR(step.backend->synchronize());
+    profile.milliseconds =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count();
+    for (ValueId out : node.outputs) {
+      if (out != kNoValue) profile.output_shapes.push_back(graph_.value(out).shape);
+    }
+    last_profile_.push_back(std::move(profile));
+  }
 
   std::vector<Tensor> outputs;
   for (ValueId id : graph_.outputs) {

@@ -17,6 +17,22 @@
 
 namespace fovea {
 
+struct PlanOptions {
+  bool optimize = true;    // run engine/passes (fusions, folding) before preparing kernels
+  bool fast_math = false;  // allow faster, slightly less exact kernels (e.g. Winograd conv)
+  bool profile = false;    // time every step (see Plan::last_profile)
+};
+
+// One step's timing from the last profiled run.
+struct StepProfile {
+  std::string node_name;
+  std::string op_type;
+  std::string backend;
+  std::vector<Shape> input_shapes;
+  std::vector<Shape> output_shapes;
+  double milliseconds = 0;
+};
+
 struct PlanStepInfo {
   std::string node_name;
   std::string op_type;
@@ -30,7 +46,8 @@ class Plan {
   // and every node whose output shape depends on run-time values. Both must outlive the plan.
   static Result<std::unique_ptr<Plan>> build(const Graph& graph, Backend& primary,
                                              Backend& fallback,
-                                             const std::map<std::string, Shape>& input_shapes);
+                                             const std::map<std::string, Shape>& input_shapes,
+                                             const PlanOptions& options = {});
 
   // Inputs in the order of the graph's inputs; returns host tensors in the order of its
   // outputs. Not safe to call concurrently on one Plan.
@@ -38,6 +55,13 @@ class Plan {
 
   const Graph& graph() const { return graph_; }
   std::vector<PlanStepInfo> steps() const;
+  const PlanOptions& options() const { return options_; }
+
+  // Bytes of intermediate activations alive at the worst point of a run (the size an arena
+  // holding them needs); weights and graph inputs/outputs are not counted.
+  size_t peak_activation_bytes() const { return peak_activation_bytes_; }
+  // Per-step timings of the last run when options().profile is set; empty otherwise.
+  const std::vector<StepProfile>& last_profile() const { return last_profile_; }
 
  private:
   struct Step {
@@ -50,10 +74,14 @@ class Plan {
 
   Plan() = default;
   Status check_inputs(std::span<const Tensor> inputs) const;
+  size_t simulate_peak_bytes() const;
   Result<Tensor> to_backend(const Tensor& t, ValueId id, Backend& backend,
                             const std::vector<Backend*>& owners) const;
   Status run_step(Step& step, std::vector<Tensor>& values, std::vector<Backend*>& owners);
 
+  PlanOptions options_;
+  size_t peak_activation_bytes_ = 0;
+  std::vector<StepProfile> last_profile_;
   Graph graph_;                      // shapes inferred for this plan's inputs
   std::vector<Tensor> known_values;  // per value: computed at build time, or empty
   std::vector<Step> steps_;

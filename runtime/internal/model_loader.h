@@ -12,6 +12,7 @@ namespace fovea {
 struct LoadOptions {
   std::string backend = "onednn";  // any name from backend_names()
   int threads = 0;                 // 0: all cores
+  PlanOptions plan;                // optimization on/off, fast math, profiling
 };
 
 // Imports `path`, creates the backend (with the reference backend as per-node fallback) and
