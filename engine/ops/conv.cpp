@@ -1,7 +1,10 @@
 // Conv: 1-D to 3-D convolution with groups, dilations, asymmetric pads, auto_pad and an
 // optional bias. x [N,C,D1..], w [M,C/group,k1..], b [M] → y [N,M,O1..].
+// Fused form (engine/passes): optional 4th input `sum` shaped like y and attribute
+// `activation`: y = activation(conv(x, w) + b + sum).
 #include <string>
 
+#include "engine/ops/fused_activation.h"
 #include "engine/ops/op_schema.h"
 #include "engine/ops/spatial_params.h"
 
@@ -9,6 +12,22 @@ namespace fovea {
 namespace {
 
 constexpr size_t kMaxSpatialDims = 3;
+constexpr size_t kSumInput = 3;
+
+// The fused `sum` input must have the output's shape (dims unknown on either side pass).
+Status check_sum_shape(const InferContext& ctx, const Shape& y) {
+  if (!ctx.has_input(kSumInput) || !ctx.inputs[kSumInput].rank_known) return Status::ok();
+  const Shape& sum = ctx.inputs[kSumInput].shape;
+  bool matches = sum.size() == y.size();
+  for (size_t d = 0; matches && d < y.size(); ++d) {
+    matches = sum[d] == y[d] || sum[d] == kDynamicDim || y[d] == kDynamicDim;
+  }
+  if (!matches) {
+    return ctx.error("fused sum input shape " + shape_to_string(sum) +
+                     " differs from the output shape " + shape_to_string(y));
+  }
+  return Status::ok();
+}
 
 Status infer_conv(InferContext& ctx) {
   const ValueInfo& x = ctx.inputs[0];
@@ -19,6 +38,7 @@ Status infer_conv(InferContext& ctx) {
                                    dtype_name(ctx.inputs[i].dtype) + "; only float32 is supported");
     }
   }
+  FOVEA_RETURN_IF_ERROR(check_fused_activation(ctx));
   ctx.set_output(0, DType::kFloat32, {});
   if (!x.rank_known || !w.rank_known) {
     ctx.outputs[0].rank_known = false;
@@ -46,6 +66,7 @@ Status infer_conv(InferContext& ctx) {
   }
   Shape y = {x.shape[0], w.shape[0]};
   y.insert(y.end(), params->output_spatial.begin(), params->output_spatial.end());
+  FOVEA_RETURN_IF_ERROR(check_sum_shape(ctx, y));
   ctx.set_output(0, DType::kFloat32, std::move(y));
   return Status::ok();
 }
@@ -56,6 +77,12 @@ Status conv_reference(const Node& node, std::span<const Tensor> inputs, std::spa
   const Tensor& x = inputs[0];
   const Tensor& w = inputs[1];
   const bool has_bias = inputs.size() > 2 && !inputs[2].empty();
+  const bool has_sum = inputs.size() > kSumInput && !inputs[kSumInput].empty();
+  if (has_sum && inputs[kSumInput].shape() != outputs[0].shape()) {
+    return invalid_argument("node '" + node.name + "' (Conv): fused sum input " +
+                            describe(inputs[kSumInput]) + " does not match the output " +
+                            describe(outputs[0]));
+  }
   FOVEA_ASSIGN_OR_RETURN(SpatialParams params, resolve_conv(node, x.shape(), w.shape()));
   const Spatial3d g = lift_to_3d(params, x.shape());
   const int64_t batch = x.dim(0);
@@ -99,7 +126,11 @@ Status conv_reference(const Node& node, std::span<const Tensor> inputs, std::spa
       }
     }
   }
-  return Status::ok();
+  if (has_sum) {
+    const float* addend = inputs[kSumInput].data<float>();
+    for (int64_t i = 0; i < outputs[0].element_count(); ++i) dst[i] += addend[i];
+  }
+  return apply_fused_activation(node, outputs[0]);
 }
 
 }  // namespace
@@ -109,10 +140,13 @@ const OpSchema& conv_schema() {
       .type = "Conv",
       .since_opset = 1,
       .min_inputs = 2,
-      .max_inputs = 3,
+      .max_inputs = 4,
       .min_outputs = 1,
       .max_outputs = 1,
-      .attributes = {{"auto_pad", AttrType::kString},
+      .attributes = {{"activation", AttrType::kString},
+                     {"activation_alpha", AttrType::kFloat},
+                     {"activation_beta", AttrType::kFloat},
+                     {"auto_pad", AttrType::kString},
                      {"dilations", AttrType::kInts},
                      {"group", AttrType::kInt},
                      {"kernel_shape", AttrType::kInts},

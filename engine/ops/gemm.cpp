@@ -1,8 +1,10 @@
 // Gemm: Y = alpha * A' * B' + beta * C, where A' = transA ? A^T : A ([M,K]) and
 // B' = transB ? B^T : B ([K,N]); the optional C broadcasts unidirectionally to [M,N]
-// (scalar, [N], [1,N], [M,1] or [M,N]).
+// (scalar, [N], [1,N], [M,1] or [M,N]). Fused form (engine/passes): attribute `activation`
+// applied to Y.
 #include <string>
 
+#include "engine/ops/fused_activation.h"
 #include "engine/ops/op_schema.h"
 
 namespace fovea {
@@ -27,6 +29,7 @@ Status infer_gemm(InferContext& ctx) {
                                    dtype_name(ctx.inputs[i].dtype) + "; only float32 is supported");
     }
   }
+  FOVEA_RETURN_IF_ERROR(check_fused_activation(ctx));
   const ValueInfo& a = ctx.inputs[0];
   const ValueInfo& b = ctx.inputs[1];
   ctx.set_output(0, DType::kFloat32, {kDynamicDim, kDynamicDim});
@@ -85,7 +88,7 @@ Status gemm_reference(const Node& node, std::span<const Tensor> inputs, std::spa
       outputs[0].data<float>()[i * n + j] = alpha * sum + (has_c ? beta * c_at(i, j) : 0.0f);
     }
   }
-  return Status::ok();
+  return apply_fused_activation(node, outputs[0]);
 }
 
 }  // namespace
@@ -98,7 +101,10 @@ const OpSchema& gemm_schema() {
       .max_inputs = 3,
       .min_outputs = 1,
       .max_outputs = 1,
-      .attributes = {{"alpha", AttrType::kFloat},
+      .attributes = {{"activation", AttrType::kString},
+                     {"activation_alpha", AttrType::kFloat},
+                     {"activation_beta", AttrType::kFloat},
+                     {"alpha", AttrType::kFloat},
                      {"beta", AttrType::kFloat},
                      {"transA", AttrType::kInt},
                      {"transB", AttrType::kInt}},

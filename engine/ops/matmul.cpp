@@ -1,7 +1,9 @@
 // MatMul: numpy.matmul. 1-D operands are promoted ([K] → [1,K] for A, [K,1] for B) and the
-// promoted dim removed from the result; leading (batch) dims broadcast.
+// promoted dim removed from the result; leading (batch) dims broadcast. Fused form
+// (engine/passes): attribute `activation` applied to the result.
 #include <string>
 
+#include "engine/ops/fused_activation.h"
 #include "engine/ops/op_schema.h"
 
 namespace fovea {
@@ -48,6 +50,7 @@ Status infer_matmul(InferContext& ctx) {
                                    dtype_name(ctx.inputs[i].dtype) + "; only float32 is supported");
     }
   }
+  FOVEA_RETURN_IF_ERROR(check_fused_activation(ctx));
   ctx.set_output(0, DType::kFloat32, {});
   if (!ctx.inputs[0].rank_known || !ctx.inputs[1].rank_known) {
     ctx.outputs[0].rank_known = false;
@@ -77,7 +80,7 @@ int64_t batch_offset(int64_t flat, const Shape& batch, const Shape& operand, int
   return offset;
 }
 
-Status matmul_reference(const Node& /*node*/, std::span<const Tensor> inputs,
+Status matmul_reference(const Node& node, std::span<const Tensor> inputs,
                         std::span<Tensor> outputs) {
   FOVEA_ASSIGN_OR_RETURN(MatMulShapes s, matmul_shapes(inputs[0].shape(), inputs[1].shape()));
   const int64_t m = s.a[s.a.size() - 2];
@@ -100,7 +103,7 @@ Status matmul_reference(const Node& /*node*/, std::span<const Tensor> inputs,
       }
     }
   }
-  return Status::ok();
+  return apply_fused_activation(node, outputs[0]);
 }
 
 }  // namespace
@@ -113,7 +116,9 @@ const OpSchema& matmul_schema() {
       .max_inputs = 2,
       .min_outputs = 1,
       .max_outputs = 1,
-      .attributes = {},
+      .attributes = {{"activation", AttrType::kString},
+                     {"activation_alpha", AttrType::kFloat},
+                     {"activation_beta", AttrType::kFloat}},
       .infer = infer_matmul,
       .reference = matmul_reference,
   };
