@@ -5,32 +5,10 @@
 namespace fovea {
 namespace {
 
-// Errors when attribute `name` is present with a type other than `type`.
-Status expect_attr_type(const Graph& graph, const Node& node, const std::string& name,
-                        AttrType type) {
-  auto it = node.attrs.all().find(name);
-  if (it == node.attrs.all().end() || attr_type_of(it->second) == type) return Status::ok();
-  return invalid_argument(graph.describe_node(node) + ": attribute '" + name + "' must be " +
-                          attr_type_name(type) + ", got " +
-                          attr_type_name(attr_type_of(it->second)));
-}
-
 Tensor float_scalar(float value) {
   Tensor t(DType::kFloat32, {});
   *t.data<float>() = value;
   return t;
-}
-
-Tensor int64_vector(const std::vector<int64_t>& values) {
-  Tensor t(DType::kInt64, {static_cast<int64_t>(values.size())});
-  if (!values.empty()) std::memcpy(t.raw_data(), values.data(), values.size() * sizeof(int64_t));
-  return t;
-}
-
-// Sets input `index` (padding skipped optional inputs with kNoValue).
-void set_input(Node& node, size_t index, ValueId id) {
-  if (node.inputs.size() <= index) node.inputs.resize(index + 1, kNoValue);
-  node.inputs[index] = id;
 }
 
 // Moves an ints attribute `axes` into input 1 as an int64 constant (when present).
@@ -45,6 +23,26 @@ Status axes_attr_to_input(Graph& graph, Node& node) {
 }
 
 }  // namespace
+
+Status expect_attr_type(const Graph& graph, const Node& node, const std::string& name,
+                        AttrType type) {
+  auto it = node.attrs.all().find(name);
+  if (it == node.attrs.all().end() || attr_type_of(it->second) == type) return Status::ok();
+  return invalid_argument(graph.describe_node(node) + ": attribute '" + name + "' must be " +
+                          attr_type_name(type) + ", got " +
+                          attr_type_name(attr_type_of(it->second)));
+}
+
+Tensor int64_vector(const std::vector<int64_t>& values) {
+  Tensor t(DType::kInt64, {static_cast<int64_t>(values.size())});
+  if (!values.empty()) std::memcpy(t.raw_data(), values.data(), values.size() * sizeof(int64_t));
+  return t;
+}
+
+void set_input(Node& node, size_t index, ValueId id) {
+  if (node.inputs.size() <= index) node.inputs.resize(index + 1, kNoValue);
+  node.inputs[index] = id;
+}
 
 ValueId add_unique_constant(Graph& graph, const std::string& base, Tensor value) {
   std::string name = base;
@@ -134,7 +132,8 @@ Status canonicalize_dropout(Graph& graph, Node& node, int64_t opset) {
   return Status::ok();
 }
 
-// is_test and consumed_inputs are leftovers of opsets < 7; spatial (opsets 7, 8) is kept.
+// is_test and consumed_inputs are leftovers of opsets < 7 (canonicalize_legacy.cpp reads is_test
+// first); spatial (opsets 7, 8) is kept.
 Status canonicalize_batch_norm(Graph& graph, Node& node, int64_t opset) {
   node.attrs.erase("is_test");
   node.attrs.erase("consumed_inputs");
@@ -143,6 +142,7 @@ Status canonicalize_batch_norm(Graph& graph, Node& node, int64_t opset) {
 }
 
 Status canonicalize_node(Graph& graph, Node& node, int64_t opset) {
+  if (opset < 7) FOVEA_RETURN_IF_ERROR(canonicalize_legacy_node(graph, node, opset));
   const std::string& op = node.op_type;
   if (op == "Clip") return canonicalize_clip(graph, node, opset);
   if (op == "Softmax" || op == "LogSoftmax") return canonicalize_softmax(graph, node, opset);

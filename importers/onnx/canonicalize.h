@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "engine/core/graph.h"
 #include "engine/core/status.h"
@@ -23,6 +24,22 @@ Status canonicalize_reduce_mean(Graph& graph, Node& node, int64_t opset);
 Status canonicalize_pad(Graph& graph, Node& node, int64_t opset);
 Status canonicalize_dropout(Graph& graph, Node& node, int64_t opset);
 Status canonicalize_batch_norm(Graph& graph, Node& node, int64_t opset);
+
+// Spellings of opsets 1 to 6 (canonicalize_legacy.cpp). The binary ops' and PRelu's legacy
+// broadcasting needs input ranks, so it is rewritten after sorting (legacy_broadcast.h);
+// canonicalize_node only checks its attribute types.
+Status canonicalize_legacy_node(Graph& graph, Node& node, int64_t opset);
+
+// The oldest opset whose spelling of `op_type` the importer can canonicalise, given the
+// schema's `since_opset` (which describes the canonical form): 1 where a legacy rewrite exists.
+int64_t oldest_importable_opset(const std::string& op_type, int64_t schema_since_opset);
+
+// Errors when attribute `name` is present with a type other than `type`.
+Status expect_attr_type(const Graph& graph, const Node& node, const std::string& name,
+                        AttrType type);
+Tensor int64_vector(const std::vector<int64_t>& values);
+// Sets input `index` (padding skipped optional inputs with kNoValue).
+void set_input(Node& node, size_t index, ValueId id);
 
 // Adds `value` as a graph constant named `base`, or `base_1`, `base_2`, ... if taken.
 ValueId add_unique_constant(Graph& graph, const std::string& base, Tensor value);

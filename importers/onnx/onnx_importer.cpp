@@ -15,12 +15,14 @@
 
 #include "engine/ops/op_registry.h"
 #include "engine/ops/shape_inference.h"
+#include "importers/onnx/canonicalize.h"
 #include "importers/onnx/graph_from_proto.h"
+#include "importers/onnx/legacy_broadcast.h"
 
 namespace fovea {
 namespace {
 
-constexpr int64_t kMinOpset = 7;
+constexpr int64_t kMinOpset = 1;
 constexpr int64_t kMaxOpset = 25;
 
 bool is_default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
@@ -62,7 +64,8 @@ Status check_operators(const onnx::GraphProto& graph, int64_t opset, const std::
       entry = node.op_type() + " (node '" + names[i] + "', domain '" + node.domain() + "')";
     } else if (node.op_type() != "Constant") {
       const OpSchema* schema = find_op(node.op_type());
-      if (schema == nullptr || schema->since_opset > opset) {
+      if (schema == nullptr ||
+          oldest_importable_opset(node.op_type(), schema->since_opset) > opset) {
         entry = node.op_type() + " (node '" + names[i] + "', opset " + std::to_string(opset) + ")";
       }
     }
@@ -93,6 +96,7 @@ Result<Graph> import_model(onnx::ModelProto& model, const std::string& source,
   declared_outputs.Swap(model.mutable_graph()->mutable_output());
   model.Clear();
   FOVEA_RETURN_IF_ERROR(with_source(graph.topological_sort(), source));
+  FOVEA_RETURN_IF_ERROR(with_source(rewrite_legacy_broadcasting(graph), source));
   auto inferred = infer_shapes(graph);
   if (!inferred.is_ok()) return with_source(inferred.status(), source);
   onnx::GraphProto outputs_only;

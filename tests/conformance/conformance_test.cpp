@@ -48,7 +48,6 @@ TEST_P(Conformance, NoCaseFails) {
             << totals[CaseOutcome::kPass] << " passed, " << totals[CaseOutcome::kFail]
             << " failed, " << totals[CaseOutcome::kUnsupported] << " unsupported\n";
   // The node suites are mostly in scope: passing nothing there means the runner is broken.
-  // (Debian's pytorch-operator cases are all opset 6, older than Fovea supports.)
   if (subfolder == "node") EXPECT_GT(totals[CaseOutcome::kPass], 100) << dir;
 }
 
