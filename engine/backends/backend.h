@@ -6,10 +6,24 @@
 // (allocate) and copies between host and its memory (copy). The plan inserts copies where a
 // tensor lives somewhere other than where the next kernel wants it.
 //
+// Layouts. A Tensor is always described by its logical (ONNX, row-major) shape; the bytes may
+// be laid out otherwise when the producing kernel says so. Design choice: layouts travel per
+// value, not per region. A kernel reports the layout it writes each output in
+// (Kernel::output_layout, an opaque TensorLayout the backend owns; null = plain row-major). The
+// plan hands a non-plain value to a consumer only when the consumer runs on the same backend
+// and that backend accepts it there (Backend::accepts_layout); everywhere else (another
+// backend, a view such as Flatten, a graph output) the plan inserts a conversion step built by
+// the producer (Backend::prepare_to_plain). We chose this over handing a backend whole regions
+// of nodes because it keeps one kernel per node (per-node fallback, profiling and tests stay
+// as they are) and a new backend (e.g. CUDA with NHWC) only implements these three hooks in
+// its own folder; a backend that ignores them gets plain tensors everywhere.
+//
 // Adding a backend touches its own folder and one line in backend_registry.cpp, nothing else.
 #pragma once
 
+#include <cstddef>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -25,6 +39,21 @@ struct BackendOptions {
   int threads = 0;  // 0: the backend's default (all cores)
 };
 
+// How a backend lays out a tensor's bytes (e.g. oneDNN's channel-blocked nChw16c). Opaque to
+// everyone but the backend that made it; immutable and shared.
+class TensorLayout {
+ public:
+  virtual ~TensorLayout() = default;
+  // Bytes a buffer in this layout needs (blocked layouts may pad, so this can exceed the plain
+  // size).
+  virtual size_t byte_size() const = 0;
+  // True when buffers in both layouts are interchangeable byte for byte.
+  virtual bool equals(const TensorLayout& other) const = 0;
+  // For summaries and errors: "blocked nChw16c".
+  virtual std::string describe() const = 0;
+};
+using LayoutPtr = std::shared_ptr<const TensorLayout>;  // null: plain row-major
+
 // What the plan asks of a backend for one node: the node, and every input and output with
 // static shapes. Inputs that are constants (weights, biases) carry their value.
 struct KernelRequest {
@@ -32,7 +61,15 @@ struct KernelRequest {
   const Node* node = nullptr;
   std::vector<ValueInfo> inputs;   // dtype kUndefined for an omitted optional input
   std::vector<ValueInfo> outputs;  // kUndefined for an omitted optional output
-  std::string describe() const;    // "model.onnx: node 'conv1' (Conv)"
+  // Per input, the layout its bytes arrive in; empty or null entries are plain. Non-null only
+  // for layouts this backend made and said it accepts (accepts_layout).
+  std::vector<LayoutPtr> input_layouts;
+  // PlanOptions::fast_math: kernels may trade exactness (within 1e-3 relative L2) for speed.
+  bool fast_math = false;
+  std::string describe() const;  // "model.onnx: node 'conv1' (Conv)"
+  LayoutPtr input_layout(size_t i) const {
+    return i < input_layouts.size() ? input_layouts[i] : nullptr;
+  }
 };
 
 // One prepared step. Owned by the plan; run may be called many times, never concurrently on
@@ -40,9 +77,16 @@ struct KernelRequest {
 class Kernel {
  public:
   virtual ~Kernel() = default;
-  // `inputs` and `outputs` live in the backend's memory with the shapes given to prepare();
+  // `inputs` and `outputs` live in the backend's memory with the shapes given to prepare(),
+  // laid out as the request's input_layouts and this kernel's output_layout() say;
   // outputs are allocated by the caller. An omitted optional input is an empty Tensor.
   virtual Status run(std::span<const Tensor> inputs, std::span<Tensor> outputs) = 0;
+  // Optional: the layout output `i` is written in, fixed at prepare. Null: plain row-major.
+  virtual LayoutPtr output_layout(size_t /*i*/) const { return nullptr; }
+  // Optional: an input whose buffer output `i` may reuse (the plan passes the same buffer for
+  // both when that input is not read afterwards and the layouts and sizes match). The kernel
+  // must be correct both with and without the sharing.
+  virtual std::optional<size_t> inplace_input(size_t /*i*/) const { return std::nullopt; }
 };
 
 class Backend {
@@ -51,11 +95,25 @@ class Backend {
   virtual const char* name() const = 0;
 
   // True when this backend can run `request`; the plan falls back to the reference backend
-  // for nodes no other backend supports. Must be cheap and must not fail.
+  // for nodes no other backend supports. Must be cheap and must not fail. The answer must not
+  // depend on input_layouts.
   virtual bool supports(const KernelRequest& request) const = 0;
   // Builds the kernel for a supported request. Heavy work (primitive creation, weight
   // reorders) happens here, once.
   virtual Result<std::unique_ptr<Kernel>> prepare(const KernelRequest& request) = 0;
+
+  // Optional: whether prepare() takes input `i` of `request` in one of this backend's own
+  // non-plain layouts. When false the plan converts that input to plain first.
+  virtual bool accepts_layout(const KernelRequest& /*request*/, size_t /*i*/) const {
+    return false;
+  }
+  // Optional (required once a kernel reports a non-plain output layout): a kernel with one
+  // input, `info` laid out as `layout`, and one plain output of the same shape.
+  virtual Result<std::unique_ptr<Kernel>> prepare_to_plain(const ValueInfo& /*info*/,
+                                                           const LayoutPtr& layout) {
+    return unsupported(std::string(name()) + ": cannot convert layout " +
+                       (layout ? layout->describe() : std::string("plain")) + " to plain");
+  }
 
   // Where this backend's kernels read and write tensors.
   virtual MemoryKind memory() const { return MemoryKind::kHost; }

@@ -48,8 +48,8 @@ Result<Plan*> Executor::plan_for(const std::vector<Shape>& input_shapes) {
 
 Result<std::vector<Tensor>> Executor::run(const std::vector<Tensor>& inputs) {
   if (inputs.size() != graph_.inputs.size()) {
-    return invalid_argument("expected " + std::to_string(graph_.inputs.size()) +
-                            " inputs, got " + std::to_string(inputs.size()));
+    return invalid_argument("expected " + std::to_string(graph_.inputs.size()) + " inputs, got " +
+                            std::to_string(inputs.size()));
   }
   std::vector<Shape> shapes;
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -70,7 +70,7 @@ Result<std::vector<Tensor>> Executor::run(const std::vector<Tensor>& inputs) {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   FOVEA_ASSIGN_OR_RETURN(Plan * plan, plan_for(shapes));
-  return plan->run(inputs);
+  return plan->run(context_, inputs);
 }
 
 }  // namespace fovea

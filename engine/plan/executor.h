@@ -42,8 +42,11 @@ class Executor {
   std::unique_ptr<Backend> primary_;
   std::unique_ptr<Backend> fallback_;
   PlanOptions options_;
-  std::mutex mutex_;  // guards plans_ and serialises runs
+  std::mutex mutex_;  // guards plans_ and context_, and serialises runs
   std::map<std::vector<Shape>, std::unique_ptr<Plan>> plans_;
+  // Activation memory shared by every plan's runs (runs are serialised); grows to the largest
+  // plan's arena. A per-caller Session will own its own.
+  RunContext context_;
 };
 
 }  // namespace fovea

@@ -1,6 +1,8 @@
+// Plan::build: optimize, infer shapes, choose backends, follow layouts, make views, then plan
+// memory (plan_memory.cpp). Running is in plan_run.cpp.
 #include "engine/plan/plan.h"
 
-#include <chrono>
+#include <string_view>
 
 #include "engine/ops/shape_inference.h"
 
@@ -27,10 +29,20 @@ bool outputs_known(const Node& node, const std::vector<Tensor>& known) {
   return true;
 }
 
+// Ops whose output is their first input's bytes under another shape (on plain data).
+bool is_view_op(std::string_view op) {
+  return op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze" ||
+         op == "Identity";
+}
+
+size_t plain_bytes(DType dtype, const Shape& shape) {
+  const auto count = element_count(shape);
+  return count ? static_cast<size_t>(*count) * dtype_size(dtype) : 0;
+}
+
 }  // namespace
 
-Result<std::unique_ptr<Plan>> Plan::build(const Graph& graph, Backend& primary,
-                                          Backend& fallback,
+Result<std::unique_ptr<Plan>> Plan::build(const Graph& graph, Backend& primary, Backend& fallback,
                                           const std::map<std::string, Shape>& input_shapes,
                                           const PlanOptions& plan_options) {
   std::unique_ptr<Plan> plan(new Plan());
@@ -39,206 +51,184 @@ Result<std::unique_ptr<Plan>> Plan::build(const Graph& graph, Backend& primary,
   InferOptions options;
   options.input_shapes = input_shapes;
   FOVEA_ASSIGN_OR_RETURN(InferResult inferred, infer_shapes(plan->graph_, options));
-  plan->known_values = std::move(inferred.known_values);
-
-  const Graph& g = plan->graph_;
-  std::vector<int64_t> last_use(g.values.size(), -1);
-  for (size_t n = 0; n < g.nodes.size(); ++n) {
-    const Node& node = g.nodes[n];
-    if (outputs_known(node, plan->known_values)) continue;  // computed at build time
-    Step step;
-    step.node = n;
-    step.dynamic_shape = !outputs_static(g, node);
-    KernelRequest request;
-    request.graph = &g;
-    request.node = &node;
-    for (ValueId in : node.inputs) {
-      request.inputs.push_back(in == kNoValue ? ValueInfo{}
-                                              : info_of(g.value(in), plan->known_values[in]));
-    }
-    for (ValueId out : node.outputs) {
-      request.outputs.push_back(out == kNoValue ? ValueInfo{}
-                                                : info_of(g.value(out), Tensor()));
-    }
-    step.backend = (!step.dynamic_shape && primary.supports(request)) ? &primary : &fallback;
-    auto kernel = step.backend->prepare(request);
-    if (!kernel.is_ok() && step.backend != &fallback) {
-      step.backend = &fallback;  // the primary declined late; the reference still runs it
-      kernel = fallback.prepare(request);
-    }
-    if (!kernel.is_ok()) return kernel.status();
-    step.kernel = std::move(kernel).value();
-    for (ValueId in : node.inputs) {
-      if (in != kNoValue) last_use[static_cast<size_t>(in)] = static_cast<int64_t>(plan->steps_.size());
-    }
-    plan->steps_.push_back(std::move(step));
+  if (plan_options.optimize) {
+    // Passes see concrete shapes; inference runs again so build-time values match the new graph.
+    FOVEA_RETURN_IF_ERROR(optimize_graph(plan->graph_, {}, &plan->optimize_report_));
+    FOVEA_ASSIGN_OR_RETURN(InferResult reinferred, infer_shapes(plan->graph_, options));
+    inferred = std::move(reinferred);
   }
-  // Release each intermediate after its last reader so peak memory follows liveness.
-  for (size_t v = 0; v < g.values.size(); ++v) {
-    const auto id = static_cast<ValueId>(v);
-    if (last_use[v] < 0 || g.is_graph_output(id) || !plan->known_values[v].empty()) continue;
-    plan->steps_[static_cast<size_t>(last_use[v])].release_after.push_back(id);
-  }
-  plan->peak_activation_bytes_ = plan->simulate_peak_bytes();
+  plan->known_ = std::move(inferred.known_values);
+  FOVEA_RETURN_IF_ERROR(plan->prepare_steps(primary, fallback));
+  plan->plan_memory();
   return plan;
 }
 
-size_t Plan::simulate_peak_bytes() const {
-  size_t live = 0;
-  size_t peak = 0;
-  auto bytes_of = [this](ValueId id) -> size_t {
-    const Value& v = graph_.value(id);
-    const auto count = element_count(v.shape);
-    return count && !graph_.is_graph_output(id) ? static_cast<size_t>(*count) * dtype_size(v.dtype)
-                                                : 0;
-  };
-  for (const Step& step : steps_) {
-    for (ValueId out : graph_.nodes[step.node].outputs) {
-      if (out != kNoValue) live += bytes_of(out);
-    }
-    peak = std::max(peak, live);
-    for (ValueId id : step.release_after) live -= std::min(live, bytes_of(id));
+Status Plan::prepare_steps(Backend& primary, Backend& fallback) {
+  const Graph& g = graph_;
+  slots_.resize(g.values.size());
+  for (size_t v = 0; v < g.values.size(); ++v) {
+    Slot& slot = slots_[v];
+    slot.dtype = g.values[v].dtype;
+    slot.shape = g.values[v].shape;
+    slot.name = g.values[v].name;
+    slot.bytes = plain_bytes(slot.dtype, slot.shape);
+    if (!known_[v].empty()) slot.storage = Storage::kKnown;
   }
-  return peak;
-}
-
-Status Plan::check_inputs(std::span<const Tensor> inputs) const {
-  if (inputs.size() != graph_.inputs.size()) {
-    return invalid_argument("expected " + std::to_string(graph_.inputs.size()) +
-                            " inputs, got " + std::to_string(inputs.size()));
+  for (ValueId id : g.inputs) slots_[static_cast<size_t>(id)].storage = Storage::kInput;
+  for (size_t n = 0; n < g.nodes.size(); ++n) {
+    if (outputs_known(g.nodes[n], known_)) continue;  // computed at build time
+    FOVEA_ASSIGN_OR_RETURN(bool viewed, try_add_view(n));
+    if (!viewed) FOVEA_RETURN_IF_ERROR(add_node_step(n, primary, fallback));
   }
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const Value& v = graph_.value(graph_.inputs[i]);
-    if (inputs[i].dtype() != v.dtype) {
-      return invalid_argument("input '" + v.name + "': expected " + dtype_name(v.dtype) +
-                              ", got " + dtype_name(inputs[i].dtype()));
+  // Graph outputs are returned plain and freshly allocated per run.
+  for (ValueId id : g.outputs) {
+    FOVEA_ASSIGN_OR_RETURN(int32_t slot, plain_slot(id));
+    if (slots_[static_cast<size_t>(slot)].storage == Storage::kArena) {
+      slots_[static_cast<size_t>(slot)].storage = Storage::kFresh;
     }
-    if (inputs[i].shape() != v.shape) {
-      return invalid_argument("input '" + v.name + "': expected shape " +
-                              shape_to_string(v.shape) + ", got " +
-                              shape_to_string(inputs[i].shape()));
-    }
+    output_slots_.push_back(slot);
   }
   return Status::ok();
 }
 
-Result<Tensor> Plan::to_backend(const Tensor& t, ValueId id, Backend& backend,
-                                const std::vector<Backend*>& owners) const {
-  if (t.empty() || t.memory() == backend.memory()) return t;
-  // Device memory is copied by the backend that owns it; host memory by the receiving one.
-  Backend* copier = t.memory() == MemoryKind::kDevice ? owners[static_cast<size_t>(id)] : &backend;
-  FOVEA_ASSIGN_OR_RETURN(Tensor dst, backend.allocate(t.dtype(), t.shape()));
-  if (copier == nullptr) return internal_error("device tensor without an owning backend");
-  FOVEA_RETURN_IF_ERROR(copier->copy(t, dst));
-  return dst;
+Result<int32_t> Plan::plain_slot(int32_t slot) {
+  const auto s = static_cast<size_t>(slot);
+  if (!slots_[s].layout) return slot;
+  if (slots_[s].plain_copy >= 0) return slots_[s].plain_copy;
+  Backend* producer = slots_[s].producer;
+  const ValueInfo info{slots_[s].dtype, slots_[s].shape, true, nullptr};
+  FOVEA_ASSIGN_OR_RETURN(auto kernel, producer->prepare_to_plain(info, slots_[s].layout));
+  Slot plain;
+  plain.dtype = slots_[s].dtype;
+  plain.shape = slots_[s].shape;
+  plain.name = slots_[s].name + ":plain";
+  plain.producer = producer;
+  plain.bytes = plain_bytes(plain.dtype, plain.shape);
+  const bool graph_output =
+      slot < static_cast<int32_t>(graph_.values.size()) && graph_.is_graph_output(slot);
+  plain.storage =
+      graph_output || producer->memory() != MemoryKind::kHost ? Storage::kFresh : Storage::kArena;
+  const auto plain_index = static_cast<int32_t>(slots_.size());
+  slots_.push_back(std::move(plain));
+  slots_[s].plain_copy = plain_index;
+  Step step;
+  step.backend = producer;
+  step.kernel = std::move(kernel);
+  step.inputs = {slot};
+  step.outputs = {plain_index};
+  steps_.push_back(std::move(step));
+  return plain_index;
 }
 
-Status Plan::run_step(Step& step, std::vector<Tensor>& values, std::vector<Backend*>& owners) {
-  const Node& node = graph_.nodes[step.node];
-  std::vector<Tensor> inputs;
-  inputs.reserve(node.inputs.size());
+Result<bool> Plan::try_add_view(size_t node_index) {
+  const Node& node = graph_.nodes[node_index];
+  if (!is_view_op(node.op_type) || node.outputs.size() != 1 || !node.has_input(0)) return false;
+  const ValueId out = node.outputs[0];
+  if (out == kNoValue || graph_.is_graph_output(out) || !outputs_static(graph_, node)) {
+    return false;
+  }
+  const Value& in_value = graph_.value(node.input(0));
+  const Value& out_value = graph_.value(out);
+  if (in_value.dtype != out_value.dtype || !in_value.rank_known ||
+      element_count(in_value.shape) != element_count(out_value.shape)) {
+    return false;
+  }
+  FOVEA_ASSIGN_OR_RETURN(int32_t in, plain_slot(node.input(0)));
+  Slot& slot = slots_[static_cast<size_t>(out)];
+  slot.storage = Storage::kView;
+  slot.view_of = in;
+  slot.producer = slots_[static_cast<size_t>(in)].producer;
+  Step step;
+  step.node = static_cast<int64_t>(node_index);
+  step.inputs = {in};
+  step.outputs = {out};
+  steps_.push_back(std::move(step));
+  return true;
+}
+
+Status Plan::add_node_step(size_t node_index, Backend& primary, Backend& fallback) {
+  const Graph& g = graph_;
+  const Node& node = g.nodes[node_index];
+  Step step;
+  step.node = static_cast<int64_t>(node_index);
+  step.dynamic_shape = !outputs_static(g, node);
+  KernelRequest request;
+  request.graph = &g;
+  request.node = &node;
+  request.fast_math = options_.fast_math;
   for (ValueId in : node.inputs) {
-    if (in == kNoValue) {
-      inputs.emplace_back();
-      continue;
-    }
-    FOVEA_ASSIGN_OR_RETURN(Tensor t, to_backend(values[in], in, *step.backend, owners));
-    inputs.push_back(std::move(t));
+    request.inputs.push_back(in == kNoValue ? ValueInfo{} : info_of(g.value(in), known_[in]));
   }
-  std::vector<ValueInfo> out_infos;
-  if (step.dynamic_shape) {
-    std::vector<ValueInfo> in_infos;
+  for (ValueId out : node.outputs) {
+    request.outputs.push_back(out == kNoValue ? ValueInfo{} : info_of(g.value(out), Tensor()));
+  }
+  // Inputs keep their layout only for the backend that made it, where it says it takes them.
+  auto prepare_on = [&](Backend& backend) -> Result<std::unique_ptr<Kernel>> {
+    step.inputs.clear();
+    request.input_layouts.assign(node.inputs.size(), nullptr);
     for (size_t i = 0; i < node.inputs.size(); ++i) {
-      if (node.inputs[i] == kNoValue) {
-        in_infos.emplace_back();
-      } else {
-        in_infos.push_back({inputs[i].dtype(), inputs[i].shape(), true, &inputs[i]});
+      const ValueId in = node.inputs[i];
+      if (in == kNoValue) {
+        step.inputs.push_back(-1);
+        continue;
       }
+      int32_t slot = in;
+      const Slot& source = slots_[static_cast<size_t>(in)];
+      if (source.layout && source.producer == &backend && backend.accepts_layout(request, i)) {
+        request.input_layouts[i] = source.layout;
+      } else {
+        FOVEA_ASSIGN_OR_RETURN(slot, plain_slot(in));
+      }
+      step.inputs.push_back(slot);
     }
-    FOVEA_RETURN_IF_ERROR(infer_node(graph_, node, in_infos, out_infos));
-  } else {
-    for (ValueId out : node.outputs) {
-      out_infos.push_back(out == kNoValue ? ValueInfo{} : info_of(graph_.value(out), Tensor()));
-    }
+    return backend.prepare(request);
+  };
+  step.backend = (!step.dynamic_shape && primary.supports(request)) ? &primary : &fallback;
+  auto kernel = prepare_on(*step.backend);
+  if (!kernel.is_ok() && step.backend != &fallback) {
+    step.backend = &fallback;  // the primary declined late; the reference still runs it
+    kernel = prepare_on(fallback);
   }
-  std::vector<Tensor> outputs;
-  for (size_t i = 0; i < node.outputs.size(); ++i) {
-    if (node.outputs[i] == kNoValue && out_infos[i].dtype == DType::kUndefined) {
-      outputs.emplace_back();
-      continue;
-    }
-    if (!out_infos[i].rank_known || !is_static(out_infos[i].shape)) {
-      return internal_error(graph_.describe_node(node) + ": output shape " +
-                            shape_to_string(out_infos[i].shape) + " unknown at run time");
-    }
-    FOVEA_ASSIGN_OR_RETURN(Tensor t, step.backend->allocate(out_infos[i].dtype, out_infos[i].shape));
-    outputs.push_back(std::move(t));
-  }
-  FOVEA_RETURN_IF_ERROR(step.kernel->run(inputs, outputs));
+  if (!kernel.is_ok()) return kernel.status();
+  step.kernel = std::move(kernel).value();
+  const bool host = step.backend->memory() == MemoryKind::kHost;
   for (size_t i = 0; i < node.outputs.size(); ++i) {
     const ValueId out = node.outputs[i];
+    step.outputs.push_back(out);
     if (out == kNoValue) continue;
-    values[static_cast<size_t>(out)] = std::move(outputs[i]);
-    owners[static_cast<size_t>(out)] = step.backend;
+    Slot& slot = slots_[static_cast<size_t>(out)];
+    slot.producer = step.backend;
+    slot.layout = step.dynamic_shape ? nullptr : step.kernel->output_layout(i);
+    if (slot.layout) slot.bytes = slot.layout->byte_size();
+    // A graph output in a non-plain layout is returned through its plain copy (fresh per
+    // run), so the value itself can live in the arena.
+    const bool arena = !step.dynamic_shape && host && (!g.is_graph_output(out) || slot.layout);
+    slot.storage = arena ? Storage::kArena : Storage::kFresh;
   }
-  for (ValueId id : step.release_after) values[static_cast<size_t>(id)] = Tensor();
+  steps_.push_back(std::move(step));
   return Status::ok();
-}
-
-Result<std::vector<Tensor>> Plan::run(std::span<const Tensor> inputs) {
-  FOVEA_RETURN_IF_ERROR(check_inputs(inputs));
-  std::vector<Tensor> values = known_values;
-  std::vector<Backend*> owners(values.size(), nullptr);
-  for (size_t i = 0; i < inputs.size(); ++i) values[graph_.inputs[i]] = inputs[i];
-  last_profile_.clear();
-  for (Step& step : steps_) {
-    if (!options_.profile) {
-      FOVEA_RETURN_IF_ERROR(run_step(step, values, owners));
-      continue;
-    }
-    const Node& node = graph_.nodes[step.node];
-    StepProfile profile{node.name, node.op_type, step.backend->name(), {}, {}, 0.0};
-    for (ValueId in : node.inputs) {
-      if (in != kNoValue && !values[static_cast<size_t>(in)].empty()) {
-        profile.input_shapes.push_back(values[static_cast<size_t>(in)].shape());
-      }
-    }
-    const auto start = std::chrono::steady_clock::now();
-    FOVEA_RETURN_IF_ERROR(run_step(step, values, owners));
-    FOVEA_RETURN_IF_ERROR(step.backend->synchronize());
-    profile.milliseconds =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-            .count();
-    for (ValueId out : node.outputs) {
-      if (out != kNoValue) profile.output_shapes.push_back(graph_.value(out).shape);
-    }
-    last_profile_.push_back(std::move(profile));
-  }
-
-  std::vector<Tensor> outputs;
-  for (ValueId id : graph_.outputs) {
-    Tensor& t = values[static_cast<size_t>(id)];
-    if (t.empty()) {
-      return internal_error("graph output '" + graph_.value(id).name + "' was not computed");
-    }
-    if (t.memory() == MemoryKind::kDevice) {
-      Backend* owner = owners[static_cast<size_t>(id)];
-      FOVEA_RETURN_IF_ERROR(owner->synchronize());
-      Tensor host(t.dtype(), t.shape());
-      FOVEA_RETURN_IF_ERROR(owner->copy(t, host));
-      outputs.push_back(std::move(host));
-    } else {
-      outputs.push_back(t);
-    }
-  }
-  return outputs;
 }
 
 std::vector<PlanStepInfo> Plan::steps() const {
   std::vector<PlanStepInfo> info;
   for (const Step& step : steps_) {
-    const Node& node = graph_.nodes[step.node];
-    info.push_back({node.name, node.op_type, step.backend->name(), step.dynamic_shape});
+    PlanStepInfo s;
+    if (step.node >= 0) {
+      const Node& node = graph_.nodes[static_cast<size_t>(step.node)];
+      s.node_name = node.name;
+      s.op_type = node.op_type;
+    } else {
+      s.node_name = slots_[static_cast<size_t>(step.inputs[0])].name + ":to_plain";
+      s.op_type = "Reorder";
+    }
+    s.backend = step.kernel ? step.backend->name() : "view";
+    s.dynamic_shape = step.dynamic_shape;
+    s.in_place = step.in_place;
+    for (int32_t out : step.outputs) {
+      const LayoutPtr& layout = out >= 0 ? slots_[static_cast<size_t>(out)].layout : nullptr;
+      s.output_layouts.push_back(layout ? layout->describe() : "plain");
+    }
+    info.push_back(std::move(s));
   }
   return info;
 }

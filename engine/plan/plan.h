@@ -1,10 +1,15 @@
 // Plan: a graph compiled for concrete input shapes into a flat list of steps, each a prepared
 // backend kernel with its inputs and outputs settled. Running is a loop over the steps.
 //
-// Built once per input-shape signature (see Executor). Values computable before run time
-// (constants, shape subgraphs) are computed at build time and not run again.
+// Built once per input-shape signature (see Executor). At build time the plan: infers shapes,
+// runs the optimizer (engine/passes) unless told not to, computes what it can (constants,
+// shape subgraphs), picks a backend per node, follows each value's layout (inserting
+// conversions to plain where a consumer needs one), turns Reshape-like nodes on plain data into
+// views, lets kernels write in place over inputs that die there, and assigns every
+// intermediate an offset in one activation arena from the values' live ranges.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <span>
@@ -14,6 +19,7 @@
 #include "engine/backends/backend.h"
 #include "engine/core/graph.h"
 #include "engine/core/status.h"
+#include "engine/passes/optimize.h"
 
 namespace fovea {
 
@@ -34,10 +40,35 @@ struct StepProfile {
 };
 
 struct PlanStepInfo {
-  std::string node_name;
-  std::string op_type;
-  std::string backend;
+  std::string node_name;       // for a layout conversion: "<value>:to_plain"
+  std::string op_type;         // for a layout conversion: "Reorder"
+  std::string backend;         // "view" for a Reshape-like node that only renames memory
   bool dynamic_shape = false;  // output shapes resolved at run time
+  bool in_place = false;       // output 0 shares the buffer of one of its inputs
+  std::vector<std::string> output_layouts;  // per output: "plain" or the backend's description
+};
+
+// The memory one caller's runs use: the activation arena. A future per-caller Session owns
+// one; a plan only borrows it during run(), growing it when it is too small. Not shared by
+// concurrent runs.
+class RunContext {
+ public:
+  RunContext() = default;
+  RunContext(const RunContext&) = delete;
+  RunContext& operator=(const RunContext&) = delete;
+  RunContext(RunContext&&) = default;
+  RunContext& operator=(RunContext&&) = default;
+
+  size_t arena_bytes() const { return capacity_; }
+
+ private:
+  friend class Plan;
+  struct Free {
+    void operator()(std::byte* p) const;
+  };
+  std::byte* reserve(size_t bytes);  // zero-filled when it grows
+  std::unique_ptr<std::byte, Free> arena_;
+  size_t capacity_ = 0;
 };
 
 class Plan {
@@ -50,41 +81,84 @@ class Plan {
                                              const PlanOptions& options = {});
 
   // Inputs in the order of the graph's inputs; returns host tensors in the order of its
-  // outputs. Not safe to call concurrently on one Plan.
-  Result<std::vector<Tensor>> run(std::span<const Tensor> inputs);
+  // outputs, freshly allocated per run (later runs never overwrite them). Activations live in
+  // `context`'s arena. Not safe to call concurrently on one Plan.
+  Result<std::vector<Tensor>> run(RunContext& context, std::span<const Tensor> inputs);
+  // Same, with a context the plan owns.
+  Result<std::vector<Tensor>> run(std::span<const Tensor> inputs) {
+    return run(own_context_, inputs);
+  }
 
+  // The optimized graph (shapes inferred for this plan's inputs).
   const Graph& graph() const { return graph_; }
   std::vector<PlanStepInfo> steps() const;
   const PlanOptions& options() const { return options_; }
+  // What the optimizer did (empty with options().optimize false).
+  const OptimizeReport& optimize_report() const { return optimize_report_; }
 
-  // Bytes of intermediate activations alive at the worst point of a run (the size an arena
-  // holding them needs); weights and graph inputs/outputs are not counted.
-  size_t peak_activation_bytes() const { return peak_activation_bytes_; }
+  // Bytes of the activation arena a run needs (intermediates with reuse by liveness, blocked
+  // layouts' padding included); weights and graph inputs/outputs are not counted.
+  size_t arena_bytes() const { return arena_bytes_; }
+  size_t peak_activation_bytes() const { return arena_bytes_; }  // older name of arena_bytes()
   // Per-step timings of the last run when options().profile is set; empty otherwise.
   const std::vector<StepProfile>& last_profile() const { return last_profile_; }
 
  private:
+  // Where a slot's bytes come from at run time.
+  enum class Storage : uint8_t {
+    kKnown,  // computed at build time (known_)
+    kInput,  // a graph input, the caller's tensor
+    kArena,  // at `offset` in the run context's arena
+    kView,   // the bytes of slot `view_of`, reshaped
+    kFresh,  // allocated per run (graph outputs, dynamic shapes, device memory)
+  };
+  // A value the steps pass around: the graph's values first, then hidden plain copies.
+  struct Slot {
+    DType dtype = DType::kUndefined;
+    Shape shape;
+    LayoutPtr layout;             // null: plain
+    Backend* producer = nullptr;  // who wrote it (and owns its layout)
+    Storage storage = Storage::kFresh;
+    size_t bytes = 0;
+    size_t offset = 0;
+    int32_t view_of = -1;
+    int32_t plain_copy = -1;  // the slot holding a plain conversion, once made
+    std::string name;
+  };
   struct Step {
-    size_t node = 0;                 // index into graph_.nodes
+    int64_t node = -1;  // index into graph_.nodes; -1 for a layout conversion
     Backend* backend = nullptr;
-    std::unique_ptr<Kernel> kernel;
+    std::unique_ptr<Kernel> kernel;  // null for a view
     bool dynamic_shape = false;
-    std::vector<ValueId> release_after;  // values whose last reader is this step
+    bool in_place = false;
+    std::vector<int32_t> inputs;         // slots; -1 for an omitted input
+    std::vector<int32_t> outputs;        // slots; -1 for an omitted output
+    std::vector<int32_t> release_after;  // per-run slots whose last reader is this step
   };
 
   Plan() = default;
+  Status prepare_steps(Backend& primary, Backend& fallback);
+  Result<int32_t> plain_slot(int32_t slot);
+  Status add_node_step(size_t node_index, Backend& primary, Backend& fallback);
+  Result<bool> try_add_view(size_t node_index);
+  void plan_memory();
   Status check_inputs(std::span<const Tensor> inputs) const;
-  size_t simulate_peak_bytes() const;
-  Result<Tensor> to_backend(const Tensor& t, ValueId id, Backend& backend,
+  Result<Tensor> to_backend(const Tensor& t, int32_t slot, Backend& backend,
                             const std::vector<Backend*>& owners) const;
-  Status run_step(Step& step, std::vector<Tensor>& values, std::vector<Backend*>& owners);
+  Status run_step(Step& step, std::byte* arena, std::vector<Tensor>& values,
+                  std::vector<Backend*>& owners);
+  Result<Tensor> output_tensor(const Step& step, size_t i, const ValueInfo& info, std::byte* arena);
 
   PlanOptions options_;
-  size_t peak_activation_bytes_ = 0;
+  OptimizeReport optimize_report_;
+  size_t arena_bytes_ = 0;
   std::vector<StepProfile> last_profile_;
-  Graph graph_;                      // shapes inferred for this plan's inputs
-  std::vector<Tensor> known_values;  // per value: computed at build time, or empty
+  Graph graph_;
+  std::vector<Tensor> known_;  // per graph value: computed at build time, or empty
+  std::vector<Slot> slots_;
   std::vector<Step> steps_;
+  std::vector<int32_t> output_slots_;  // per graph output, the (plain) slot returned
+  RunContext own_context_;
 };
 
 }  // namespace fovea

@@ -1,9 +1,9 @@
 // The plan: which backend runs each node, what is computed at build time, run-time shapes,
 // plans per input shape, and copies to and from a backend with its own memory.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstring>
-
-#include <gtest/gtest.h>
 
 #include "engine/backends/backend_registry.h"
 #include "engine/ops/op_registry.h"

@@ -16,38 +16,39 @@ struct OpEntry {
   const char* op_type;
   SupportsFn supports;
   PrepareFn prepare;
+  AcceptsFn accepts_layout;  // null: plain inputs only
 };
 
 // One line per operator.
 constexpr OpEntry kOps[] = {
-    {"Conv", conv_supports, conv_prepare},
-    {"ConvTranspose", conv_transpose_supports, conv_transpose_prepare},
-    {"MaxPool", pool_supports, pool_prepare},
-    {"AveragePool", pool_supports, pool_prepare},
-    {"GlobalMaxPool", global_pool_supports, global_pool_prepare},
-    {"GlobalAveragePool", global_pool_supports, global_pool_prepare},
-    {"LRN", lrn_supports, lrn_prepare},
-    {"Gemm", gemm_supports, gemm_prepare},
-    {"MatMul", matmul_supports, matmul_prepare},
-    {"Relu", eltwise_supports, eltwise_prepare},
-    {"LeakyRelu", eltwise_supports, eltwise_prepare},
-    {"Elu", eltwise_supports, eltwise_prepare},
-    {"Sigmoid", eltwise_supports, eltwise_prepare},
-    {"Tanh", eltwise_supports, eltwise_prepare},
-    {"Clip", eltwise_supports, eltwise_prepare},
-    {"HardSigmoid", eltwise_supports, eltwise_prepare},
-    {"HardSwish", eltwise_supports, eltwise_prepare},
-    {"Softmax", softmax_supports, softmax_prepare},
-    {"LogSoftmax", softmax_supports, softmax_prepare},
-    {"BatchNormalization", batch_norm_supports, batch_norm_prepare},
-    {"Add", binary_supports, binary_prepare},
-    {"Sub", binary_supports, binary_prepare},
-    {"Mul", binary_supports, binary_prepare},
-    {"Div", binary_supports, binary_prepare},
-    {"Max", binary_supports, binary_prepare},
-    {"Min", binary_supports, binary_prepare},
-    {"Sum", sum_supports, sum_prepare},
-    {"Concat", concat_supports, concat_prepare},
+    {"Conv", conv_supports, conv_prepare, conv_accepts_layout},
+    {"ConvTranspose", conv_transpose_supports, conv_transpose_prepare, nullptr},
+    {"MaxPool", pool_supports, pool_prepare, first_input_accepts_layout},
+    {"AveragePool", pool_supports, pool_prepare, first_input_accepts_layout},
+    {"GlobalMaxPool", global_pool_supports, global_pool_prepare, first_input_accepts_layout},
+    {"GlobalAveragePool", global_pool_supports, global_pool_prepare, first_input_accepts_layout},
+    {"LRN", lrn_supports, lrn_prepare, first_input_accepts_layout},
+    {"Gemm", gemm_supports, gemm_prepare, nullptr},
+    {"MatMul", matmul_supports, matmul_prepare, nullptr},
+    {"Relu", eltwise_supports, eltwise_prepare, first_input_accepts_layout},
+    {"LeakyRelu", eltwise_supports, eltwise_prepare, first_input_accepts_layout},
+    {"Elu", eltwise_supports, eltwise_prepare, first_input_accepts_layout},
+    {"Sigmoid", eltwise_supports, eltwise_prepare, first_input_accepts_layout},
+    {"Tanh", eltwise_supports, eltwise_prepare, first_input_accepts_layout},
+    {"Clip", eltwise_supports, eltwise_prepare, first_input_accepts_layout},
+    {"HardSigmoid", eltwise_supports, eltwise_prepare, first_input_accepts_layout},
+    {"HardSwish", eltwise_supports, eltwise_prepare, first_input_accepts_layout},
+    {"Softmax", softmax_supports, softmax_prepare, nullptr},
+    {"LogSoftmax", softmax_supports, softmax_prepare, nullptr},
+    {"BatchNormalization", batch_norm_supports, batch_norm_prepare, first_input_accepts_layout},
+    {"Add", binary_supports, binary_prepare, binary_accepts_layout},
+    {"Sub", binary_supports, binary_prepare, binary_accepts_layout},
+    {"Mul", binary_supports, binary_prepare, binary_accepts_layout},
+    {"Div", binary_supports, binary_prepare, binary_accepts_layout},
+    {"Max", binary_supports, binary_prepare, binary_accepts_layout},
+    {"Min", binary_supports, binary_prepare, binary_accepts_layout},
+    {"Sum", sum_supports, sum_prepare, every_input_accepts_layout},
+    {"Concat", concat_supports, concat_prepare, every_input_accepts_layout},
 };
 
 const OpEntry* find_entry(std::string_view op_type) {
@@ -75,11 +76,7 @@ class OneDnnBackend final : public Backend {
       return unsupported(request.describe() + ": not supported by the onednn backend");
     }
     try {
-      if (!context_) {
-        context_ = std::make_shared<Context>();
-        context_->threads = threads_;
-      }
-      apply_threads(*context_);  // weight reorders run here
+      ensure_context();
       return entry->prepare(context_, request);
     } catch (const dnnl::error& e) {
       // oneDNN rejected the configuration (e.g. no implementation): the plan falls back.
@@ -87,7 +84,31 @@ class OneDnnBackend final : public Backend {
     }
   }
 
+  bool accepts_layout(const KernelRequest& request, size_t i) const override {
+    const OpEntry* entry = request.node ? find_entry(request.node->op_type) : nullptr;
+    return entry != nullptr && entry->accepts_layout != nullptr &&
+           entry->accepts_layout(request, i);
+  }
+
+  Result<std::unique_ptr<Kernel>> prepare_to_plain(const ValueInfo& info,
+                                                   const LayoutPtr& layout) override {
+    try {
+      ensure_context();
+      return to_plain_prepare(context_, info, layout);
+    } catch (const dnnl::error& e) {
+      return unsupported(std::string("onednn: cannot build a reorder to plain: ") + e.what());
+    }
+  }
+
  private:
+  void ensure_context() {
+    if (!context_) {
+      context_ = std::make_shared<Context>();
+      context_->threads = threads_;
+    }
+    apply_threads(*context_);  // weight reorders run here
+  }
+
   int threads_ = 0;
   ContextPtr context_;  // created on first prepare: the engine and stream every kernel shares
 };

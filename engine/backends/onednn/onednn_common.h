@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -37,6 +38,30 @@ md strided_md(const dims& sizes, const dims& strides);
 // Row-major strides of `sizes` (in elements).
 dims plain_strides(const dims& sizes);
 
+// Format `any`: the primitive picks the layout (blocked formats for convolutions).
+md any_md(const Shape& shape);
+
+// A oneDNN memory descriptor as a plan-visible layout (engine/backends/backend.h).
+class OneDnnLayout final : public TensorLayout {
+ public:
+  explicit OneDnnLayout(md desc) : desc_(std::move(desc)) {}
+  size_t byte_size() const override { return desc_.get_size(); }
+  bool equals(const TensorLayout& other) const override;
+  std::string describe() const override;
+  const md& desc() const { return desc_; }
+
+ private:
+  md desc_;
+};
+// Null when `desc` is plain row-major for `shape` (so other backends can read it directly).
+LayoutPtr layout_of(const md& desc, const Shape& shape);
+// How input i arrives: its layout's descriptor, or plain.
+md input_md(const KernelRequest& request, size_t i);
+
+// Maps a fused node's `activation` (engine/ops/README.md "Fused forms") to eltwise post-ops;
+// false when oneDNN has no exact equivalent. An absent activation appends nothing.
+bool append_fused_activation(const Node& node, dnnl::post_ops& ops);
+
 // Copies `data` (laid out as `src_md`) into new memory laid out as `dst_md`, once at prepare.
 dnnl::memory reorder_constant(Context& ctx, const md& src_md, const void* data, const md& dst_md);
 
@@ -48,7 +73,11 @@ class PrimitiveKernel final : public Kernel {
     int arg = 0;          // DNNL_ARG_*
     bool output = false;  // false: node input `index`; true: node output `index`
     size_t index = 0;
-    md desc;  // how the tensor's buffer is viewed
+    md desc;  // how the tensor's buffer is viewed (for a converted input: what the primitive gets)
+    // An input that arrives in another layout than the primitive wants: its layout and the
+    // reorder into a per-run temporary.
+    md arrives_as{};
+    std::shared_ptr<dnnl::reorder> convert;
   };
 
   PrimitiveKernel(ContextPtr ctx, dnnl::primitive primitive, std::vector<Binding> bindings,
@@ -60,9 +89,27 @@ class PrimitiveKernel final : public Kernel {
         name_(std::move(name)) {}
 
   Status run(std::span<const Tensor> inputs, std::span<Tensor> outputs) override;
+  LayoutPtr output_layout(size_t i) const override {
+    return i < output_layouts_.size() ? output_layouts_[i] : nullptr;
+  }
+  std::optional<size_t> inplace_input(size_t i) const override {
+    return i == 0 ? inplace_input_ : std::nullopt;
+  }
+
+  void set_output_layouts(std::vector<LayoutPtr> layouts) { output_layouts_ = std::move(layouts); }
+  // Output 0 may share input `index`'s buffer (elementwise primitives, the sum post-op).
+  void set_inplace_input(size_t index) { inplace_input_ = index; }
+  // The sum post-op accumulates into dst: before each run, input `index` (laid out as `from`)
+  // is copied into output 0 (laid out as `to`) unless the plan gave both the same buffer.
+  void set_prefill(size_t index, const md& from, const md& to);
 
  private:
   ContextPtr ctx_;
+  std::vector<LayoutPtr> output_layouts_;
+  std::optional<size_t> inplace_input_;
+  std::optional<size_t> prefill_input_;
+  md prefill_from_, prefill_to_;
+  std::shared_ptr<dnnl::reorder> prefill_;
   dnnl::primitive primitive_;
   std::vector<Binding> bindings_;
   std::unordered_map<int, dnnl::memory> constants_;
@@ -70,10 +117,14 @@ class PrimitiveKernel final : public Kernel {
 };
 
 inline PrimitiveKernel::Binding in_arg(int arg, size_t index, md desc) {
-  return {arg, false, index, std::move(desc)};
+  return {arg, false, index, std::move(desc), md(), nullptr};
 }
+// An input the primitive wants as `want` that arrives as `have`: reordered per run when they
+// differ.
+PrimitiveKernel::Binding converted_in_arg(const Context& ctx, int arg, size_t index, const md& want,
+                                          const md& have);
 inline PrimitiveKernel::Binding out_arg(int arg, size_t index, md desc) {
-  return {arg, true, index, std::move(desc)};
+  return {arg, true, index, std::move(desc), md(), nullptr};
 }
 
 // Common admission checks: every present input and output is float32 with a static, non-empty
@@ -87,6 +138,18 @@ const Tensor* constant_input(const KernelRequest& request, size_t i);
 using KernelPtr = std::unique_ptr<Kernel>;
 using PrepareFn = Result<KernelPtr> (*)(const ContextPtr&, const KernelRequest&);
 using SupportsFn = bool (*)(const KernelRequest&);
+// Whether input i may arrive in a oneDNN layout (Backend::accepts_layout).
+using AcceptsFn = bool (*)(const KernelRequest&, size_t);
+
+// A reorder from `layout` to plain row-major (Backend::prepare_to_plain).
+Result<KernelPtr> to_plain_prepare(const ContextPtr& ctx, const ValueInfo& info,
+                                   const LayoutPtr& layout);
+
+// Layout admission per family.
+bool first_input_accepts_layout(const KernelRequest& request, size_t i);
+bool every_input_accepts_layout(const KernelRequest& request, size_t i);
+bool conv_accepts_layout(const KernelRequest& request, size_t i);
+bool binary_accepts_layout(const KernelRequest& request, size_t i);
 
 // Per-family entry points (onednn_conv.cpp, onednn_pool.cpp, onednn_matmul.cpp,
 // onednn_pointwise.cpp, onednn_tensor.cpp).

@@ -3,6 +3,7 @@
 // Constant weights are reordered once into the layout the primitive prefers; weights that
 // arrive at run time are read in ONNX's own layout, described to oneDNN by strides.
 #include <numeric>
+#include <optional>
 
 #include "engine/backends/onednn/onednn_common.h"
 #include "engine/ops/spatial_params.h"
@@ -71,18 +72,39 @@ Result<SpatialParams> conv_params(const KernelRequest& r) {
 
 }  // namespace
 
+namespace {
+
+constexpr size_t kSumInput = 3;  // the fused form's 4th input (engine/ops/README.md)
+
+// 3x3, stride 1, undilated, ungrouped 2-D: where oneDNN may offer Winograd.
+bool winograd_shape(const SpatialParams& p) {
+  if (p.kernel.size() != 2 || p.group != 1) return false;
+  for (size_t i = 0; i < 2; ++i) {
+    if (p.kernel[i] != 3 || p.strides[i] != 1 || p.dilations[i] != 1) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 bool conv_supports(const KernelRequest& r) {
-  if (!plain_float_request(r,
-                           {"kernel_shape", "strides", "dilations", "pads", "auto_pad", "group"})) {
+  if (!plain_float_request(r, {"kernel_shape", "strides", "dilations", "pads", "auto_pad", "group",
+                               "activation", "activation_alpha", "activation_beta"})) {
     return false;
   }
-  if (r.inputs.size() < 2 || !rank_ok(r)) return false;
+  if (r.inputs.size() < 2 || r.inputs.size() > kSumInput + 1 || !rank_ok(r)) return false;
+  if (has_input(r, kSumInput) && r.inputs[kSumInput].shape != r.outputs[0].shape) return false;
+  dnnl::post_ops ops;
+  if (!append_fused_activation(*r.node, ops)) return false;
   auto params = conv_params(r);
   if (!params.is_ok() || !geometry_ok(*params)) return false;
   const Shape& y = r.outputs[0].shape;
   return std::equal(params->output_spatial.begin(), params->output_spatial.end(), y.begin() + 2);
 }
 
+// Source, weights and destination in format `any`: oneDNN picks its blocked layouts; the
+// source is reordered per run only when it arrives in another one, the destination's layout
+// becomes the output's (consumers on this backend read it as is).
 Result<KernelPtr> conv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   FOVEA_ASSIGN_OR_RETURN(SpatialParams p, conv_params(r));
   const Shape& w = r.inputs[1].shape;
@@ -92,21 +114,44 @@ Result<KernelPtr> conv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
     weight_dims.insert(weight_dims.begin(), group);
     weight_dims[1] /= group;
   }
-  const md src_md = plain_md(r.inputs[0].shape);
-  const md dst_md = plain_md(r.outputs[0].shape);
+  const Shape& y = r.outputs[0].shape;
   const md user_weights = strided_md(weight_dims, plain_strides(weight_dims));
   const md bias_md = has_input(r, 2) ? plain_md({w[0]}) : md();
-  dnnl::convolution_forward::desc desc(
-      dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md,
-      weights_md_for(r, user_weights, weight_dims), bias_md, dst_md, to_dims(p.strides),
-      onednn_dilations(p), to_dims(p.pads_begin), to_dims(p.pads_end));
-  dnnl::convolution_forward::primitive_desc pd(desc, ctx->engine);
+  const bool has_sum = has_input(r, kSumInput);
+  dnnl::post_ops ops;
+  if (has_sum) ops.append_sum(1.0f);  // y = act(conv + bias + sum): sum first
+  if (!append_fused_activation(*r.node, ops)) {
+    return unsupported(r.describe() + ": fused activation not supported by oneDNN");
+  }
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  auto make_pd = [&](dnnl::algorithm algorithm) {
+    dnnl::convolution_forward::desc desc(
+        dnnl::prop_kind::forward_inference, algorithm, any_md(r.inputs[0].shape),
+        weights_md_for(r, user_weights, weight_dims), bias_md, any_md(y), to_dims(p.strides),
+        onednn_dilations(p), to_dims(p.pads_begin), to_dims(p.pads_end));
+    return dnnl::convolution_forward::primitive_desc(desc, attr, ctx->engine);
+  };
+  std::optional<dnnl::convolution_forward::primitive_desc> pd;
+  if (r.fast_math && winograd_shape(p)) {
+    try {
+      pd = make_pd(dnnl::algorithm::convolution_winograd);
+    } catch (const dnnl::error&) {
+      // No Winograd implementation for this shape or CPU: direct below.
+    }
+  }
+  if (!pd) pd = make_pd(dnnl::algorithm::convolution_direct);
 
   std::unordered_map<int, dnnl::memory> constants;
-  auto bindings = src_dst_bindings(src_md, dst_md);
-  bind_weights_and_bias(ctx, r, user_weights, pd.weights_desc(), w[0], constants, bindings);
-  return KernelPtr(new PrimitiveKernel(ctx, dnnl::convolution_forward(pd), std::move(bindings),
-                                       std::move(constants), r.describe()));
+  std::vector<PrimitiveKernel::Binding> bindings{
+      converted_in_arg(*ctx, DNNL_ARG_SRC, 0, pd->src_desc(), input_md(r, 0)),
+      out_arg(DNNL_ARG_DST, 0, pd->dst_desc())};
+  bind_weights_and_bias(ctx, r, user_weights, pd->weights_desc(), w[0], constants, bindings);
+  auto kernel = std::make_unique<PrimitiveKernel>(
+      ctx, dnnl::convolution_forward(*pd), std::move(bindings), std::move(constants), r.describe());
+  kernel->set_output_layouts({layout_of(pd->dst_desc(), y)});
+  if (has_sum) kernel->set_prefill(kSumInput, input_md(r, kSumInput), pd->dst_desc());
+  return KernelPtr(std::move(kernel));
 }
 
 namespace {

@@ -32,10 +32,28 @@ bool c_broadcasts(const Shape& c, int64_t m, int64_t n) {
   return (padded[0] == 1 || padded[0] == m) && (padded[1] == 1 || padded[1] == n);
 }
 
+// The fused activation (if any) as eltwise post-ops.
+bool activation_ok(const KernelRequest& r) {
+  dnnl::post_ops ops;
+  return append_fused_activation(*r.node, ops);
+}
+
+dnnl::primitive_attr activation_attr(const KernelRequest& r) {
+  dnnl::post_ops ops;
+  append_fused_activation(*r.node, ops);  // checked by supports
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  return attr;
+}
+
 }  // namespace
 
 bool gemm_supports(const KernelRequest& r) {
-  if (!plain_float_request(r, {"alpha", "beta", "transA", "transB"})) return false;
+  if (!plain_float_request(r, {"alpha", "beta", "transA", "transB", "activation",
+                               "activation_alpha", "activation_beta"})) {
+    return false;
+  }
+  if (!activation_ok(r)) return false;
   if (r.inputs.size() < 2 || r.inputs[0].shape.size() != 2 || r.inputs[1].shape.size() != 2) {
     return false;
   }
@@ -99,7 +117,7 @@ Result<KernelPtr> gemm_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   const md weights_md =
       b ? md({d.k, d.n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any) : user_b_md;
   dnnl::matmul::desc desc(src_md, weights_md, bias_md, dst_md);
-  dnnl::matmul::primitive_desc pd(desc, ctx->engine);
+  dnnl::matmul::primitive_desc pd(desc, activation_attr(r), ctx->engine);
   if (b != nullptr) {
     std::vector<float> scaled(b->data<float>(), b->data<float>() + b->element_count());
     for (float& v : scaled) v *= alpha;
@@ -127,7 +145,10 @@ Shape padded_to(const Shape& shape, size_t rank) {
 }  // namespace
 
 bool matmul_supports(const KernelRequest& r) {
-  if (!plain_float_request(r, {}) || r.inputs.size() != 2) return false;
+  if (!plain_float_request(r, {"activation", "activation_alpha", "activation_beta"}) ||
+      r.inputs.size() != 2 || !activation_ok(r)) {
+    return false;
+  }
   const Shape& a = r.inputs[0].shape;
   const Shape& b = r.inputs[1].shape;
   // 1-D operands (vector products) drop a dimension; leave them to the reference.
@@ -149,7 +170,7 @@ Result<KernelPtr> matmul_prepare(const ContextPtr& ctx, const KernelRequest& r) 
   const md b_md = plain_md(padded_to(r.inputs[1].shape, rank));
   const md dst_md = plain_md(r.outputs[0].shape);
   dnnl::matmul::desc desc(a_md, b_md, dst_md);
-  dnnl::matmul::primitive_desc pd(desc, ctx->engine);
+  dnnl::matmul::primitive_desc pd(desc, activation_attr(r), ctx->engine);
   return KernelPtr(
       new PrimitiveKernel(ctx, dnnl::matmul(pd),
                           {in_arg(DNNL_ARG_SRC, 0, a_md), in_arg(DNNL_ARG_WEIGHTS, 1, b_md),

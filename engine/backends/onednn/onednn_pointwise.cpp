@@ -22,12 +22,16 @@ struct EltwiseOp {
 class EltwiseChainKernel final : public Kernel {
  public:
   EltwiseChainKernel(ContextPtr ctx, dnnl::primitive first, dnnl::primitive second, md data_md,
-                     std::string name)
+                     LayoutPtr layout, std::string name)
       : ctx_(std::move(ctx)),
         first_(std::move(first)),
         second_(std::move(second)),
         data_md_(std::move(data_md)),
+        layout_(std::move(layout)),
         name_(std::move(name)) {}
+
+  LayoutPtr output_layout(size_t /*i*/) const override { return layout_; }
+  std::optional<size_t> inplace_input(size_t /*i*/) const override { return 0; }
 
   Status run(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
     apply_threads(*ctx_);
@@ -48,6 +52,7 @@ class EltwiseChainKernel final : public Kernel {
   dnnl::primitive first_;
   dnnl::primitive second_;
   md data_md_;
+  LayoutPtr layout_;
   std::string name_;
 };
 
@@ -105,17 +110,24 @@ bool eltwise_supports(const KernelRequest& r) {
 Result<KernelPtr> eltwise_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   const auto op = eltwise_op(r);
   if (!op) return unsupported(r.describe() + ": activation not supported by oneDNN");
-  const md data_md = flat_md(r.inputs[0].shape);
+  // Elementwise: a plain input is viewed flat, a blocked one keeps its layout for the output.
+  const LayoutPtr layout = r.input_layout(0);
+  const md data_md = layout ? input_md(r, 0) : flat_md(r.inputs[0].shape);
   dnnl::primitive first = make_eltwise(ctx, op->algorithm, data_md, op->alpha, op->beta);
   if (op->clip_to_unit) {
     return KernelPtr(new EltwiseChainKernel(
         ctx, std::move(first),
-        make_eltwise(ctx, dnnl::algorithm::eltwise_clip, data_md, 0.0f, 1.0f), data_md,
+        make_eltwise(ctx, dnnl::algorithm::eltwise_clip, data_md, 0.0f, 1.0f), data_md, layout,
         r.describe()));
   }
-  return KernelPtr(new PrimitiveKernel(
-      ctx, std::move(first), {in_arg(DNNL_ARG_SRC, 0, data_md), out_arg(DNNL_ARG_DST, 0, data_md)},
-      {}, r.describe()));
+  auto kernel = std::make_unique<PrimitiveKernel>(
+      ctx, std::move(first),
+      std::vector<PrimitiveKernel::Binding>{in_arg(DNNL_ARG_SRC, 0, data_md),
+                                            out_arg(DNNL_ARG_DST, 0, data_md)},
+      std::unordered_map<int, dnnl::memory>{}, r.describe());
+  kernel->set_output_layouts({layout});
+  kernel->set_inplace_input(0);
+  return KernelPtr(std::move(kernel));
 }
 
 namespace {
@@ -174,19 +186,23 @@ bool batch_norm_supports(const KernelRequest& r) {
 }
 
 Result<KernelPtr> batch_norm_prepare(const ContextPtr& ctx, const KernelRequest& r) {
-  const md data_md = plain_md(r.inputs[0].shape);
+  const md data_md = input_md(r, 0);
   const md channel_md = plain_md({r.inputs[0].shape[1]});
   const auto flags = dnnl::normalization_flags::use_global_stats |
                      dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
   dnnl::batch_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, data_md,
                                                r.node->attrs.get_float("epsilon", 1e-5f), flags);
   dnnl::batch_normalization_forward::primitive_desc pd(desc, ctx->engine);
-  return KernelPtr(new PrimitiveKernel(
+  auto kernel = std::make_unique<PrimitiveKernel>(
       ctx, dnnl::batch_normalization_forward(pd),
-      {in_arg(DNNL_ARG_SRC, 0, data_md), in_arg(DNNL_ARG_SCALE, 1, channel_md),
-       in_arg(DNNL_ARG_SHIFT, 2, channel_md), in_arg(DNNL_ARG_MEAN, 3, channel_md),
-       in_arg(DNNL_ARG_VARIANCE, 4, channel_md), out_arg(DNNL_ARG_DST, 0, data_md)},
-      {}, r.describe()));
+      std::vector<PrimitiveKernel::Binding>{
+          in_arg(DNNL_ARG_SRC, 0, data_md), in_arg(DNNL_ARG_SCALE, 1, channel_md),
+          in_arg(DNNL_ARG_SHIFT, 2, channel_md), in_arg(DNNL_ARG_MEAN, 3, channel_md),
+          in_arg(DNNL_ARG_VARIANCE, 4, channel_md), out_arg(DNNL_ARG_DST, 0, pd.dst_desc())},
+      std::unordered_map<int, dnnl::memory>{}, r.describe());
+  kernel->set_output_layouts({layout_of(pd.dst_desc(), r.outputs[0].shape)});
+  kernel->set_inplace_input(0);
+  return KernelPtr(std::move(kernel));
 }
 
 }  // namespace fovea::onednn

@@ -43,6 +43,18 @@ std::optional<PoolGeometry> pool_geometry(const SpatialParams& p, const Shape& x
   return g;
 }
 
+// A one-source, one-destination primitive whose output layout is the destination's.
+KernelPtr layout_kernel(const ContextPtr& ctx, dnnl::primitive primitive, const md& src_md,
+                        const md& dst_md, const KernelRequest& r) {
+  auto kernel = std::make_unique<PrimitiveKernel>(
+      ctx, std::move(primitive),
+      std::vector<PrimitiveKernel::Binding>{in_arg(DNNL_ARG_SRC, 0, src_md),
+                                            out_arg(DNNL_ARG_DST, 0, dst_md)},
+      std::unordered_map<int, dnnl::memory>{}, r.describe());
+  kernel->set_output_layouts({layout_of(dst_md, r.outputs[0].shape)});
+  return kernel;
+}
+
 bool rank_ok(const KernelRequest& r) {
   const size_t rank = r.inputs[0].shape.size();
   return rank >= kMinRank && rank <= kMaxRank && r.outputs[0].shape.size() == rank;
@@ -76,14 +88,13 @@ std::optional<PoolChoice> choose_pool(const KernelRequest& r) {
 
 Result<KernelPtr> make_pool_kernel(const ContextPtr& ctx, const KernelRequest& r,
                                    dnnl::algorithm algorithm, const PoolGeometry& g) {
-  const md src_md = plain_md(r.inputs[0].shape);
-  const md dst_md = plain_md(r.outputs[0].shape);
+  // The source keeps the layout it arrives in; the destination follows it (format any).
+  const md src_md = input_md(r, 0);
+  const md dst_md = r.input_layout(0) ? any_md(r.outputs[0].shape) : plain_md(r.outputs[0].shape);
   dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, src_md, dst_md,
                                       g.strides, g.kernel, g.dilations, g.pads_begin, g.pads_end);
   dnnl::pooling_v2_forward::primitive_desc pd(desc, ctx->engine);
-  return KernelPtr(new PrimitiveKernel(
-      ctx, dnnl::pooling_v2_forward(pd),
-      {in_arg(DNNL_ARG_SRC, 0, src_md), out_arg(DNNL_ARG_DST, 0, dst_md)}, {}, r.describe()));
+  return layout_kernel(ctx, dnnl::pooling_v2_forward(pd), src_md, pd.dst_desc(), r);
 }
 
 }  // namespace
@@ -135,15 +146,13 @@ bool lrn_supports(const KernelRequest& r) {
 
 Result<KernelPtr> lrn_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   const Attributes& a = r.node->attrs;
-  const md data_md = plain_md(r.inputs[0].shape);
+  const md data_md = input_md(r, 0);
   dnnl::lrn_forward::desc desc(dnnl::prop_kind::forward_inference,
                                dnnl::algorithm::lrn_across_channels, data_md, a.get_int("size", 1),
                                a.get_float("alpha", 1e-4f), a.get_float("beta", 0.75f),
                                a.get_float("bias", 1.0f));
   dnnl::lrn_forward::primitive_desc pd(desc, ctx->engine);
-  return KernelPtr(new PrimitiveKernel(
-      ctx, dnnl::lrn_forward(pd),
-      {in_arg(DNNL_ARG_SRC, 0, data_md), out_arg(DNNL_ARG_DST, 0, data_md)}, {}, r.describe()));
+  return layout_kernel(ctx, dnnl::lrn_forward(pd), data_md, pd.dst_desc(), r);
 }
 
 }  // namespace fovea::onednn

@@ -72,15 +72,23 @@ bool binary_supports(const KernelRequest& r) {
 Result<KernelPtr> binary_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   const auto plan = binary_plan(r);
   if (!plan) return unsupported(r.describe() + ": broadcast pattern not supported by oneDNN");
-  const md src0_md = plain_md(plan->src0_shape);
-  const md src1_md = plain_md(plan->src1_shape);
+  // Inputs of the output's own shape keep their layouts (binary_accepts_layout); the output
+  // takes src0's and may overwrite it.
+  const md src0_md =
+      r.input_layout(plan->src0_input) ? input_md(r, plan->src0_input) : plain_md(plan->src0_shape);
+  const md src1_md =
+      r.input_layout(plan->src1_input) ? input_md(r, plan->src1_input) : plain_md(plan->src1_shape);
   dnnl::binary::desc desc(plan->algorithm, src0_md, src1_md, src0_md);
   dnnl::binary::primitive_desc pd(desc, ctx->engine);
-  return KernelPtr(new PrimitiveKernel(
+  auto kernel = std::make_unique<PrimitiveKernel>(
       ctx, dnnl::binary(pd),
-      {in_arg(DNNL_ARG_SRC_0, plan->src0_input, src0_md),
-       in_arg(DNNL_ARG_SRC_1, plan->src1_input, src1_md), out_arg(DNNL_ARG_DST, 0, src0_md)},
-      {}, r.describe()));
+      std::vector<PrimitiveKernel::Binding>{in_arg(DNNL_ARG_SRC_0, plan->src0_input, src0_md),
+                                            in_arg(DNNL_ARG_SRC_1, plan->src1_input, src1_md),
+                                            out_arg(DNNL_ARG_DST, 0, src0_md)},
+      std::unordered_map<int, dnnl::memory>{}, r.describe());
+  kernel->set_output_layouts({layout_of(src0_md, r.outputs[0].shape)});
+  kernel->set_inplace_input(plan->src0_input);
+  return KernelPtr(std::move(kernel));
 }
 
 bool sum_supports(const KernelRequest& r) {
@@ -91,17 +99,29 @@ bool sum_supports(const KernelRequest& r) {
   return r.outputs[0].shape.size() <= kMaxRank;
 }
 
+bool binary_accepts_layout(const KernelRequest& r, size_t i) {
+  // Only without broadcasting: a broadcast operand's layout would not match the output's.
+  return i < 2 && r.inputs.size() == 2 && r.outputs.size() == 1 &&
+         r.inputs[0].shape == r.outputs[0].shape && r.inputs[1].shape == r.outputs[0].shape;
+}
+
 Result<KernelPtr> sum_prepare(const ContextPtr& ctx, const KernelRequest& r) {
-  const md data_md = plain_md(r.outputs[0].shape);
-  const std::vector<md> srcs(r.inputs.size(), data_md);
+  std::vector<md> srcs;
+  for (size_t i = 0; i < r.inputs.size(); ++i) srcs.push_back(input_md(r, i));
+  const md dst_md = srcs[0];  // the first input's layout; it may be overwritten in place
   const std::vector<float> scales(r.inputs.size(), 1.0f);
-  dnnl::sum::primitive_desc pd(data_md, scales, srcs, ctx->engine);
+  dnnl::sum::primitive_desc pd(dst_md, scales, srcs, ctx->engine);
   std::vector<PrimitiveKernel::Binding> bindings;
   for (size_t i = 0; i < r.inputs.size(); ++i) {
-    bindings.push_back(in_arg(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), i, data_md));
+    bindings.push_back(in_arg(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), i, srcs[i]));
   }
-  bindings.push_back(out_arg(DNNL_ARG_DST, 0, data_md));
-  return KernelPtr(new PrimitiveKernel(ctx, dnnl::sum(pd), std::move(bindings), {}, r.describe()));
+  bindings.push_back(out_arg(DNNL_ARG_DST, 0, dst_md));
+  auto kernel =
+      std::make_unique<PrimitiveKernel>(ctx, dnnl::sum(pd), std::move(bindings),
+                                        std::unordered_map<int, dnnl::memory>{}, r.describe());
+  kernel->set_output_layouts({layout_of(dst_md, r.outputs[0].shape)});
+  kernel->set_inplace_input(0);
+  return KernelPtr(std::move(kernel));
 }
 
 bool concat_supports(const KernelRequest& r) {
@@ -126,17 +146,25 @@ bool concat_supports(const KernelRequest& r) {
 Result<KernelPtr> concat_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   const Shape& out = r.outputs[0].shape;
   const auto axis = normalize_axis(r.node->attrs.get_int("axis", 0), out.size());
-  const md dst_md = plain_md(out);
   std::vector<md> srcs;
   std::vector<PrimitiveKernel::Binding> bindings;
+  bool any_blocked = false;
   for (size_t i = 0; i < r.inputs.size(); ++i) {
-    srcs.push_back(plain_md(r.inputs[i].shape));
+    srcs.push_back(input_md(r, i));
+    any_blocked = any_blocked || r.input_layout(i) != nullptr;
     bindings.push_back(in_arg(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), i, srcs.back()));
   }
-  bindings.push_back(out_arg(DNNL_ARG_DST, 0, dst_md));
-  dnnl::concat::primitive_desc pd(dst_md, static_cast<int>(axis.value_or(0)), srcs, ctx->engine);
-  return KernelPtr(
-      new PrimitiveKernel(ctx, dnnl::concat(pd), std::move(bindings), {}, r.describe()));
+  // Blocked sources: oneDNN picks the destination layout (normally the sources' own).
+  const int concat_axis = static_cast<int>(axis.value_or(0));
+  auto pd = any_blocked
+                ? dnnl::concat::primitive_desc(concat_axis, srcs, ctx->engine)
+                : dnnl::concat::primitive_desc(plain_md(out), concat_axis, srcs, ctx->engine);
+  bindings.push_back(out_arg(DNNL_ARG_DST, 0, pd.dst_desc()));
+  auto kernel =
+      std::make_unique<PrimitiveKernel>(ctx, dnnl::concat(pd), std::move(bindings),
+                                        std::unordered_map<int, dnnl::memory>{}, r.describe());
+  kernel->set_output_layouts({layout_of(pd.dst_desc(), out)});
+  return KernelPtr(std::move(kernel));
 }
 
 }  // namespace fovea::onednn

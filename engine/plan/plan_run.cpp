@@ -1,0 +1,199 @@
+// Plan::run: a loop over the prepared steps. Activations are views into the run context's
+// arena at offsets fixed at build time; only graph outputs and values whose shapes are known
+// at run time alone are allocated per run.
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+
+#include "engine/ops/shape_inference.h"
+#include "engine/plan/arena.h"
+#include "engine/plan/plan.h"
+
+namespace fovea {
+
+void RunContext::Free::operator()(std::byte* p) const { std::free(p); }
+
+std::byte* RunContext::reserve(size_t bytes) {
+  if (bytes > capacity_) {
+    const size_t rounded = (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+    arena_.reset(static_cast<std::byte*>(std::aligned_alloc(kArenaAlignment, rounded)));
+    if (!arena_) return nullptr;
+    // Blocked layouts pad; start from zeros so padding never holds NaN bit patterns.
+    std::memset(arena_.get(), 0, rounded);
+    capacity_ = rounded;
+  }
+  return arena_.get();
+}
+
+Status Plan::check_inputs(std::span<const Tensor> inputs) const {
+  if (inputs.size() != graph_.inputs.size()) {
+    return invalid_argument("expected " + std::to_string(graph_.inputs.size()) + " inputs, got " +
+                            std::to_string(inputs.size()));
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Value& v = graph_.value(graph_.inputs[i]);
+    if (inputs[i].dtype() != v.dtype) {
+      return invalid_argument("input '" + v.name + "': expected " + dtype_name(v.dtype) + ", got " +
+                              dtype_name(inputs[i].dtype()));
+    }
+    if (inputs[i].shape() != v.shape) {
+      return invalid_argument("input '" + v.name + "': expected shape " + shape_to_string(v.shape) +
+                              ", got " + shape_to_string(inputs[i].shape()));
+    }
+  }
+  return Status::ok();
+}
+
+Result<Tensor> Plan::to_backend(const Tensor& t, int32_t slot, Backend& backend,
+                                const std::vector<Backend*>& owners) const {
+  if (t.empty() || t.memory() == backend.memory()) return t;
+  // Device memory is copied by the backend that owns it; host memory by the receiving one.
+  Backend* copier =
+      t.memory() == MemoryKind::kDevice ? owners[static_cast<size_t>(slot)] : &backend;
+  FOVEA_ASSIGN_OR_RETURN(Tensor dst, backend.allocate(t.dtype(), t.shape()));
+  if (copier == nullptr) return internal_error("device tensor without an owning backend");
+  FOVEA_RETURN_IF_ERROR(copier->copy(t, dst));
+  return dst;
+}
+
+Result<Tensor> Plan::output_tensor(const Step& step, size_t i, const ValueInfo& info,
+                                   std::byte* arena) {
+  const int32_t slot = step.outputs[i];
+  if (slot >= 0 && slots_[static_cast<size_t>(slot)].storage == Storage::kArena) {
+    const Slot& s = slots_[static_cast<size_t>(slot)];
+    return Tensor::wrap(s.dtype, s.shape, arena + s.offset);
+  }
+  if (!info.rank_known || !is_static(info.shape)) {
+    return internal_error(step.node >= 0
+                              ? graph_.describe_node(graph_.nodes[step.node]) + ": output shape " +
+                                    shape_to_string(info.shape) + " unknown at run time"
+                              : "conversion output shape unknown");
+  }
+  return step.backend->allocate(info.dtype, info.shape);
+}
+
+Status Plan::run_step(Step& step, std::byte* arena, std::vector<Tensor>& values,
+                      std::vector<Backend*>& owners) {
+  if (!step.kernel) {  // a view: same bytes, the node's output shape
+    const auto in = static_cast<size_t>(step.inputs[0]);
+    const auto out = static_cast<size_t>(step.outputs[0]);
+    values[out] = values[in].reshaped(slots_[out].shape);
+    owners[out] = owners[in];
+  } else {
+    std::vector<Tensor> inputs;
+    inputs.reserve(step.inputs.size());
+    for (int32_t in : step.inputs) {
+      if (in < 0) {
+        inputs.emplace_back();
+        continue;
+      }
+      FOVEA_ASSIGN_OR_RETURN(
+          Tensor t, to_backend(values[static_cast<size_t>(in)], in, *step.backend, owners));
+      inputs.push_back(std::move(t));
+    }
+    std::vector<ValueInfo> out_infos;
+    if (step.dynamic_shape) {
+      const Node& node = graph_.nodes[static_cast<size_t>(step.node)];
+      std::vector<ValueInfo> in_infos;
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        in_infos.push_back(inputs[i].empty()
+                               ? ValueInfo{}
+                               : ValueInfo{inputs[i].dtype(), inputs[i].shape(), true, &inputs[i]});
+      }
+      FOVEA_RETURN_IF_ERROR(infer_node(graph_, node, in_infos, out_infos));
+    } else {
+      for (int32_t out : step.outputs) {
+        if (out < 0) {
+          out_infos.emplace_back();
+          continue;
+        }
+        const Slot& s = slots_[static_cast<size_t>(out)];
+        out_infos.push_back(ValueInfo{s.dtype, s.shape, true, nullptr});
+      }
+    }
+    std::vector<Tensor> outputs;
+    for (size_t i = 0; i < step.outputs.size(); ++i) {
+      if (step.outputs[i] < 0 && out_infos[i].dtype == DType::kUndefined) {
+        outputs.emplace_back();
+        continue;
+      }
+      FOVEA_ASSIGN_OR_RETURN(Tensor t, output_tensor(step, i, out_infos[i], arena));
+      outputs.push_back(std::move(t));
+    }
+    FOVEA_RETURN_IF_ERROR(step.kernel->run(inputs, outputs));
+    for (size_t i = 0; i < step.outputs.size(); ++i) {
+      const int32_t out = step.outputs[i];
+      if (out < 0) continue;
+      values[static_cast<size_t>(out)] = std::move(outputs[i]);
+      owners[static_cast<size_t>(out)] = step.backend;
+    }
+  }
+  for (int32_t slot : step.release_after) values[static_cast<size_t>(slot)] = Tensor();
+  return Status::ok();
+}
+
+Result<std::vector<Tensor>> Plan::run(RunContext& context, std::span<const Tensor> inputs) {
+  FOVEA_RETURN_IF_ERROR(check_inputs(inputs));
+  std::byte* arena = context.reserve(arena_bytes_);
+  if (arena == nullptr && arena_bytes_ > 0) {
+    return Status(StatusCode::kOutOfRange,
+                  "cannot allocate " + std::to_string(arena_bytes_) + " bytes of activations");
+  }
+  std::vector<Tensor> values(slots_.size());
+  for (size_t v = 0; v < known_.size(); ++v) values[v] = known_[v];
+  std::vector<Backend*> owners(slots_.size(), nullptr);
+  for (size_t i = 0; i < inputs.size(); ++i) values[graph_.inputs[i]] = inputs[i];
+  last_profile_.clear();
+  for (Step& step : steps_) {
+    if (!options_.profile) {
+      FOVEA_RETURN_IF_ERROR(run_step(step, arena, values, owners));
+      continue;
+    }
+    StepProfile profile;
+    if (step.node >= 0) {
+      const Node& node = graph_.nodes[static_cast<size_t>(step.node)];
+      profile.node_name = node.name;
+      profile.op_type = node.op_type;
+    } else {
+      profile.node_name = slots_[static_cast<size_t>(step.inputs[0])].name + ":to_plain";
+      profile.op_type = "Reorder";
+    }
+    profile.backend = step.kernel ? step.backend->name() : "view";
+    for (int32_t in : step.inputs) {
+      if (in >= 0 && !values[static_cast<size_t>(in)].empty()) {
+        profile.input_shapes.push_back(values[static_cast<size_t>(in)].shape());
+      }
+    }
+    const auto start = std::chrono::steady_clock::now();
+    FOVEA_RETURN_IF_ERROR(run_step(step, arena, values, owners));
+    if (step.kernel) FOVEA_RETURN_IF_ERROR(step.backend->synchronize());
+    profile.milliseconds =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    for (int32_t out : step.outputs) {
+      if (out >= 0) profile.output_shapes.push_back(slots_[static_cast<size_t>(out)].shape);
+    }
+    last_profile_.push_back(std::move(profile));
+  }
+
+  std::vector<Tensor> outputs;
+  for (size_t i = 0; i < output_slots_.size(); ++i) {
+    const auto slot = static_cast<size_t>(output_slots_[i]);
+    Tensor& t = values[slot];
+    if (t.empty()) {
+      return internal_error("graph output '" + graph_.value(graph_.outputs[i]).name +
+                            "' was not computed");
+    }
+    if (t.memory() == MemoryKind::kDevice) {
+      Backend* owner = owners[slot];
+      FOVEA_RETURN_IF_ERROR(owner->synchronize());
+      Tensor host(t.dtype(), t.shape());
+      FOVEA_RETURN_IF_ERROR(owner->copy(t, host));
+      outputs.push_back(std::move(host));
+    } else {
+      outputs.push_back(t);
+    }
+  }
+  return outputs;
+}
+
+}  // namespace fovea
