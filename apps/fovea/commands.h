@@ -8,5 +8,9 @@ namespace fovea::cli {
 
 void add_run_command(CLI::App& app, int& exit_code);
 void add_conformance_command(CLI::App& app, int& exit_code);
+void add_classify_command(CLI::App& app, int& exit_code);
+void add_summary_command(CLI::App& app, int& exit_code);
+void add_explain_command(CLI::App& app, int& exit_code);
+void add_bench_command(CLI::App& app, int& exit_code);
 
 }  // namespace fovea::cli

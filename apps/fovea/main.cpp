@@ -9,6 +9,10 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   fovea::cli::add_run_command(app, exit_code);
   fovea::cli::add_conformance_command(app, exit_code);
+  fovea::cli::add_classify_command(app, exit_code);
+  fovea::cli::add_summary_command(app, exit_code);
+  fovea::cli::add_explain_command(app, exit_code);
+  fovea::cli::add_bench_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
