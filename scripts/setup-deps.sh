@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libonnx-testdata python3-onnx python3-numpy
+  clang-14 libclang-rt-14-dev libomp-14-dev  # scripts/fuzz.sh (libFuzzer), sanitizers
 )
 
 missing=()

@@ -12,13 +12,20 @@ bool is_static(const Shape& shape) {
 }
 
 std::optional<int64_t> element_count(const Shape& shape) {
-  int64_t count = 1;
+  // The non-zero dims must multiply within int64 even when another dim is zero: strides of an
+  // empty tensor are still computed (row_major_strides), and [0, 2^62, 8] would overflow them.
+  int64_t nonzero = 1;
+  bool empty = false;
   for (int64_t d : shape) {
     if (d < 0) return std::nullopt;
-    if (d != 0 && count > std::numeric_limits<int64_t>::max() / d) return std::nullopt;
-    count *= d;
+    if (d == 0) {
+      empty = true;
+      continue;
+    }
+    if (nonzero > std::numeric_limits<int64_t>::max() / d) return std::nullopt;
+    nonzero *= d;
   }
-  return count;
+  return empty ? 0 : nonzero;
 }
 
 std::string shape_to_string(const Shape& shape) {

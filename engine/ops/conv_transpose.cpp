@@ -26,6 +26,10 @@ Status infer_conv_transpose(InferContext& ctx) {
     ctx.outputs[0].rank_known = false;
     return Status::ok();
   }
+  if (x.shape.size() < 3) {
+    return ctx.error("input shape " + shape_to_string(x.shape) +
+                     " needs a batch, a channel and at least one spatial dim");
+  }
   if (x.shape.size() > kMaxSpatialDims + 2) {
     return ctx.unsupported_error("transposed convolution over " +
                                  std::to_string(x.shape.size() - 2) +

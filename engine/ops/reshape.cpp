@@ -33,8 +33,12 @@ Status infer_reshape(InferContext& ctx) {
   for (size_t i = 0; i < target->size(); ++i) {
     const int64_t dim = (*target)[i];
     if (dim == -1) {
-      if (infer_at >= 0)
-        return ctx.error("shape " + shape_to_string(*target) + " has more than one -1");
+      if (infer_at >= 0) {
+        // The requested values as written: shape_to_string would print -1 as "N" or "?".
+        std::string values;
+        for (int64_t v : *target) values += (values.empty() ? "" : ",") + std::to_string(v);
+        return ctx.error("shape [" + values + "] has more than one -1");
+      }
       infer_at = static_cast<int64_t>(i);
       out[i] = kDynamicDim;
     } else if (dim < -1) {

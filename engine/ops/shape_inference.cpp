@@ -66,6 +66,15 @@ Status infer_node(const Graph& graph, const Node& node, std::vector<ValueInfo>& 
   ctx.outputs.assign(node.outputs.size(), ValueInfo{});
   FOVEA_RETURN_IF_ERROR(schema->infer(ctx));
   ctx.outputs.resize(node.outputs.size());
+  // A shape whose element count overflows int64 (a broken or hostile model) stops here, so no
+  // later size computation can wrap around into a small allocation.
+  for (const ValueInfo& out : ctx.outputs) {
+    if (out.rank_known && is_static(out.shape) && !element_count(out.shape)) {
+      return Status(StatusCode::kOutOfRange, where + ": output shape " +
+                                                 shape_to_string(out.shape) +
+                                                 " has more elements than int64 can count");
+    }
+  }
   outputs = std::move(ctx.outputs);
   if (known_outputs != nullptr) {
     ctx.known_outputs.resize(node.outputs.size());

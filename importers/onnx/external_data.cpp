@@ -97,6 +97,7 @@ Status read_external_data(const ExternalDataRef& ref, const std::string& base_di
                             " + length " + std::to_string(length) + " exceeds the file size (" +
                             std::to_string(file_size) + " bytes); the file is too short");
   }
+  if (dst == nullptr) return Status::ok();  // validation only, before the caller allocates
   std::ifstream in(file, std::ios::binary);
   in.seekg(ref.offset);
   in.read(static_cast<char*>(dst), static_cast<std::streamsize>(byte_count));

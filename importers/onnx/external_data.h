@@ -25,7 +25,8 @@ Result<ExternalDataRef> parse_external_data(const onnx::TensorProto& proto,
 
 // Reads exactly `byte_count` bytes of `ref` into `dst`. The location is resolved against
 // `base_dir`; absolute paths and paths leaving base_dir (after resolving "..", symlinks) are
-// refused. `source` names the model; `where` names the tensor.
+// refused. `source` names the model; `where` names the tensor. With `dst` null, only checks
+// that the read would succeed (so callers can refuse before allocating).
 Status read_external_data(const ExternalDataRef& ref, const std::string& base_dir,
                           const std::string& source, const std::string& where, void* dst,
                           size_t byte_count);

@@ -89,8 +89,11 @@ Status value_from_type(const onnx::ValueInfoProto& info, const std::string& sour
   if (!tensor_type.has_shape()) return Status::ok();
   value.rank_known = true;
   for (const auto& dim : tensor_type.shape().dim()) {
-    const bool known = dim.has_dim_value() && dim.dim_value() >= 0;
-    value.shape.push_back(known ? dim.dim_value() : kDynamicDim);
+    if (dim.has_dim_value() && dim.dim_value() < 0) {
+      return invalid_argument(source + ": '" + info.name() + "' has a negative dimension (" +
+                              std::to_string(dim.dim_value()) + ")");
+    }
+    value.shape.push_back(dim.has_dim_value() ? dim.dim_value() : kDynamicDim);
   }
   return Status::ok();
 }

@@ -129,6 +129,9 @@ Result<Graph> import_onnx_file(const std::string& path, const ImportOptions& opt
                                                std::to_string(options.max_model_bytes) + " bytes");
   }
   if (size == 0) return empty_error(path);
+  if (size > INT_MAX) {
+    return Status(StatusCode::kOutOfRange, path + ": protobuf cannot parse models over 2 GiB");
+  }
 
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

@@ -51,6 +51,24 @@ Status copy_int32_field(const TensorProto& proto, const std::string& where, Tens
   }
 }
 
+// The repeated field holding `dtype`'s values when raw_data is absent, and its length.
+const char* typed_field_name(DType dtype) {
+  switch (dtype) {
+    case DType::kFloat32: return "float_data";
+    case DType::kInt64: return "int64_data";
+    case DType::kFloat64: return "double_data";
+    default: return "int32_data";
+  }
+}
+int64_t typed_field_size(const TensorProto& proto, DType dtype) {
+  switch (dtype) {
+    case DType::kFloat32: return proto.float_data_size();
+    case DType::kInt64: return proto.int64_data_size();
+    case DType::kFloat64: return proto.double_data_size();
+    default: return proto.int32_data_size();
+  }
+}
+
 Status fill_from_typed_fields(const TensorProto& proto, const std::string& where, Tensor& dst) {
   switch (dst.dtype()) {
     case DType::kFloat32: return copy_typed<float>(proto.float_data(), "float_data", where, dst);
@@ -139,6 +157,22 @@ Result<Tensor> tensor_from_proto(const TensorProto& proto, const std::string& wh
                                                " bytes per tensor");
   }
   const int64_t bytes = *count * elem;
+  // Stored data is compared with the shape before allocating: a few bytes of protobuf must not
+  // make Fovea allocate gigabytes (found by fuzz_tensor_proto).
+  if (proto.data_location() == TensorProto::EXTERNAL) {
+    FOVEA_ASSIGN_OR_RETURN(ExternalDataRef ref, parse_external_data(proto, where));
+    FOVEA_RETURN_IF_ERROR(read_external_data(ref, from.base_dir, from.source, what, nullptr,
+                                             static_cast<size_t>(bytes)));
+  } else {
+    if (proto.has_raw_data() && static_cast<int64_t>(proto.raw_data().size()) != bytes) {
+      return size_mismatch(where, "raw_data", proto.raw_data().size(), bytes, shape, "bytes");
+    }
+    if (!proto.has_raw_data() && typed_field_size(proto, dtype) != *count) {
+      return size_mismatch(where, typed_field_name(dtype),
+                           static_cast<size_t>(typed_field_size(proto, dtype)), *count, shape,
+                           "elements");
+    }
+  }
 
   FOVEA_ASSIGN_OR_RETURN(Tensor tensor, Tensor::allocate(dtype, shape));
   if (proto.data_location() == TensorProto::EXTERNAL) {

@@ -208,8 +208,8 @@ bool plain_float_request(const KernelRequest& request, std::initializer_list<con
   if (!std::all_of(request.inputs.begin(), request.inputs.end(), plain_float)) return false;
   if (!std::all_of(request.outputs.begin(), request.outputs.end(), plain_float)) return false;
   for (const auto& [name, value] : request.node->attrs.all()) {
-    const bool known =
-        std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return name == a; });
+    const bool known = std::any_of(allowed.begin(), allowed.end(),
+                                   [&name = name](const char* a) { return name == a; });
     if (!known) return false;
   }
   return true;

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (fuzz/, clang-14, ASan+UBSan, in build-fuzz/) and runs each for a
+# bounded time, seeding the corpora from the ONNX conformance data.
+#
+#   scripts/fuzz.sh                 # smoke run: 15 s per target (about a minute in all)
+#   scripts/fuzz.sh 600             # the 10-minutes-per-target run
+#   scripts/fuzz.sh 600 fuzz_model  # one target
+#
+# Targets: fuzz_model (model bytes → import → plan → run), fuzz_tensor_proto (TensorProto
+# files), fuzz_image (image decoding + preprocessing). Corpora grow in build-fuzz/corpus/<target>
+# across runs; a crash, leak or timeout leaves its input in build-fuzz/artifacts/<target>/ and
+# fails the script. Reproduce one with: build-fuzz/fuzz/<target> <artifact file>.
+# Environment: JOBS (build parallelism, default 2), FUZZ_SKIP_BUILD=1.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+seconds="${1:-15}"
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_model fuzz_tensor_proto fuzz_image)
+build="$root/build-fuzz"
+shared="$root/../shared/onnx-tests"
+debian="/usr/share/libonnx-testdata/data"
+
+if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_COMPILER=clang++-14 -DFOVEA_FUZZ=ON -DFOVEA_BUILD_TESTS=OFF >/dev/null
+  ninja -C "$build" -j"${JOBS:-2}" "${targets[@]}"
+fi
+
+# Copies up to $3 files named $2 (smallest first, under 16 KiB) from the test data into $1,
+# named by content so reruns add nothing twice.
+seed() {
+  local dest="$1" name="$2" limit="$3"
+  mkdir -p "$dest"
+  local files
+  # (head closing the pipe early is expected: no pipefail here)
+  files="$(set +o pipefail; find "$shared" "$debian" -name "$name" -size -16k -printf '%s %p\n' \
+    2>/dev/null | sort -n | head -n "$limit" | cut -d' ' -f2-)"
+  while read -r file; do
+    [ -n "$file" ] && cp "$file" "$dest/seed-$(sha1sum "$file" | cut -c1-16)"
+  done <<<"$files"
+}
+
+export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1"
+export LSAN_OPTIONS="suppressions=$root/fuzz/suppressions/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export OMP_NUM_THREADS=1
+
+status=0
+for target in "${targets[@]}"; do
+  corpus="$build/corpus/$target"
+  artifacts="$build/artifacts/$target"
+  mkdir -p "$corpus" "$artifacts"
+  max_len=65536
+  case "$target" in
+    fuzz_model) seed "$corpus" model.onnx 600 ;;
+    fuzz_tensor_proto) seed "$corpus" 'input_*.pb' 300; seed "$corpus" 'output_*.pb' 300
+                       max_len=16384 ;;
+    fuzz_image) python3 "$root/fuzz/make_image_seeds.py" "$corpus" ;;
+  esac
+  echo "fuzz: $target for ${seconds}s ($(ls "$corpus" | wc -l) corpus files)"
+  if ! "$build/fuzz/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+      -max_len="$max_len" -print_final_stats=1 -artifact_prefix="$artifacts/" \
+      "$corpus" 2>"$build/$target.log"; then
+    echo "fuzz: $target FAILED; see $build/$target.log and $artifacts/" >&2
+    tail -n 40 "$build/$target.log" >&2
+    status=1
+  fi
+  grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb)' \
+    "$build/$target.log" || true
+done
+exit "$status"
