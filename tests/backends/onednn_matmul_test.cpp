@@ -54,6 +54,11 @@ INSTANTIATE_TEST_SUITE_P(
                       GemmCase{3, 5, 4, 0, 1, 1.0f, -1.0f, {3, 1}},
                       GemmCase{3, 5, 4, 0, 0, 2.0f, 3.0f, {1}},
                       GemmCase{2, 17, 9, 0, 1, 1.0f, 0.0f, {2, 9}},
+                      // more than 16 rows: constant B goes to oneDNN's preferred layout
+                      // (up to 16 it is used in place, without a copy), both transposes
+                      GemmCase{20, 33, 7, 0, 1, 1.0f, 1.0f, {7}},
+                      GemmCase{20, 33, 7, 0, 0, 1.0f, 1.0f, {7}},
+                      GemmCase{16, 33, 7, 0, 0, 1.0f, 1.0f, {7}},
                       GemmCase{4, 6, 3, 0, 1, 1.0f, 1.0f, {3}, false},  // run-time B
                       GemmCase{4, 6, 3, 1, 0, 1.0f, 1.0f, {}, false},
                       // run-time C with beta 1 is bound as the bias, in each broadcast shape

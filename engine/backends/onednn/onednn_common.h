@@ -102,6 +102,9 @@ class PrimitiveKernel final : public Kernel {
   // The sum post-op accumulates into dst: before each run, input `index` (laid out as `from`)
   // is copied into output 0 (laid out as `to`) unless the plan gave both the same buffer.
   void set_prefill(size_t index, const md& from, const md& to);
+  // Keeps a graph constant alive whose buffer a constant dnnl::memory uses directly (weights
+  // already in the layout the primitive wants are not copied: held once).
+  void borrow(Tensor constant) { borrowed_.push_back(std::move(constant)); }
 
  private:
   ContextPtr ctx_;
@@ -113,6 +116,7 @@ class PrimitiveKernel final : public Kernel {
   dnnl::primitive primitive_;
   std::vector<Binding> bindings_;
   std::unordered_map<int, dnnl::memory> constants_;
+  std::vector<Tensor> borrowed_;
   std::string name_;  // for error messages
 };
 

@@ -114,11 +114,26 @@ Result<KernelPtr> gemm_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   }
 
   const Tensor* b = constant_input(r, 1);
+  // Few rows (batch 1..8 classifier heads): the product is bound by reading the weights, so
+  // oneDNN's blocked weight formats buy little, and keeping the model's own layout lets the
+  // kernel use the graph's buffer instead of a second copy (VGG's FC layers are 400+ MB).
+  constexpr int64_t kMaxRowsForPlainWeights = 16;
+  const bool borrow_weights = b != nullptr && alpha == 1.0f && d.m <= kMaxRowsForPlainWeights;
   const md weights_md =
-      b ? md({d.k, d.n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any) : user_b_md;
+      (b != nullptr && !borrow_weights)
+          ? md({d.k, d.n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any)
+          : user_b_md;
   dnnl::matmul::desc desc(src_md, weights_md, bias_md, dst_md);
   dnnl::matmul::primitive_desc pd(desc, activation_attr(r), ctx->engine);
-  if (b != nullptr) {
+  bool borrowed = false;
+  if (borrow_weights) {
+    constants[DNNL_ARG_WEIGHTS] =
+        dnnl::memory(user_b_md, ctx->engine, const_cast<void*>(b->raw_data()));
+    borrowed = true;
+  } else if (b != nullptr && alpha == 1.0f) {
+    constants[DNNL_ARG_WEIGHTS] =
+        reorder_constant(*ctx, user_b_md, b->raw_data(), pd.weights_desc());
+  } else if (b != nullptr) {
     std::vector<float> scaled(b->data<float>(), b->data<float>() + b->element_count());
     for (float& v : scaled) v *= alpha;
     constants[DNNL_ARG_WEIGHTS] =
@@ -129,8 +144,10 @@ Result<KernelPtr> gemm_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   if (!bias.empty()) {
     constants[DNNL_ARG_BIAS] = reorder_constant(*ctx, bias_md, bias.data(), bias_md);
   }
-  return KernelPtr(new PrimitiveKernel(ctx, dnnl::matmul(pd), std::move(bindings),
-                                       std::move(constants), r.describe()));
+  auto kernel = std::make_unique<PrimitiveKernel>(ctx, dnnl::matmul(pd), std::move(bindings),
+                                                  std::move(constants), r.describe());
+  if (borrowed) kernel->borrow(*b);
+  return KernelPtr(std::move(kernel));
 }
 
 namespace {
