@@ -12,6 +12,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libonnx-testdata python3-onnx python3-numpy
   clang-14 libclang-rt-14-dev libomp-14-dev  # scripts/fuzz.sh (libFuzzer), sanitizers
+  dataset-fashion-mnist  # fovea finetune's transfer-learning tests
 )
 
 missing=()

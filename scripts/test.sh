@@ -5,5 +5,5 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$root/scripts/setup-deps.sh"
 bash "$root/scripts/build.sh"
-ctest --test-dir "$root/build" --output-on-failure --parallel 2 --label-exclude full_models \
+ctest --test-dir "$root/build" --output-on-failure --parallel 2 --label-exclude 'full_models|finetune_full' \
   --timeout 1800
