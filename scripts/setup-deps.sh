@@ -10,9 +10,10 @@ packages=(
   libopencv-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
+  libcpp-httplib-dev wrk  # fovea serve (apps/serve) and its load test (scripts/load_test.sh)
   libonnx-testdata python3-onnx python3-numpy
-  clang-14 libclang-rt-14-dev libomp-14-dev  # scripts/fuzz.sh (libFuzzer), sanitizers
   dataset-fashion-mnist  # fovea finetune's transfer-learning tests
+  clang-14 libclang-rt-14-dev libomp-14-dev  # scripts/fuzz.sh (libFuzzer), sanitizers
 )
 
 missing=()

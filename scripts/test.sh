@@ -7,3 +7,5 @@ bash "$root/scripts/setup-deps.sh"
 bash "$root/scripts/build.sh"
 ctest --test-dir "$root/build" --output-on-failure --parallel 2 --label-exclude 'full_models|finetune_full' \
   --timeout 1800
+# The installed package, used from outside the source tree (examples/ against find_package(Fovea)).
+bash "$root/scripts/package_test.sh" "$root/build"

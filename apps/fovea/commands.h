@@ -12,6 +12,7 @@ void add_classify_command(CLI::App& app, int& exit_code);
 void add_summary_command(CLI::App& app, int& exit_code);
 void add_explain_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
+void add_serve_command(CLI::App& app, int& exit_code);
 void add_finetune_command(CLI::App& app, int& exit_code);
 
 }  // namespace fovea::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   fovea::cli::add_summary_command(app, exit_code);
   fovea::cli::add_explain_command(app, exit_code);
   fovea::cli::add_bench_command(app, exit_code);
+  fovea::cli::add_serve_command(app, exit_code);
   fovea::cli::add_finetune_command(app, exit_code);
   try {
     app.parse(argc, argv);
