@@ -7,7 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "tests/classify/fovea_process.h"
+#include "tests/common/fovea_process.h"
 #include "tests/common/tensor_testing.h"
 
 namespace fovea::testing {

@@ -8,7 +8,7 @@
 #include <opencv2/imgproc.hpp>
 #include <regex>
 
-#include "tests/classify/fovea_process.h"
+#include "tests/common/fovea_process.h"
 #include "tests/common/tensor_testing.h"
 
 namespace fovea::testing {

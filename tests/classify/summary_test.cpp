@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/ops/op_cost.h"
-#include "tests/classify/fovea_process.h"
+#include "tests/common/fovea_process.h"
 #include "tests/common/generated_models.h"
 #include "tests/common/graph_builder.h"
 #include "tests/common/tensor_testing.h"

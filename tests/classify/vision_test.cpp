@@ -16,7 +16,7 @@
 #include "runtime/vision/preset_choice.h"
 #include "runtime/vision/scores.h"
 #include "runtime/vision/zoo_table.h"
-#include "tests/classify/fovea_process.h"
+#include "tests/common/fovea_process.h"
 
 namespace fovea::vision {
 namespace {

@@ -7,26 +7,21 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tests/common/fovea_process.h"
 #include "tests/common/tensor_testing.h"
 
 namespace fovea::testing {
 namespace {
 
+// `fovea bench ARGS` with stdout and stderr together.
 struct BenchOutcome {
   int exit_code = -1;
-  std::string output;  // stdout and stderr together
+  std::string output;
 };
 
 BenchOutcome run_bench(const std::string& args) {
-  const std::string cmd = std::string(FOVEA_BINARY_DIR) + "/apps/fovea bench " + args + " 2>&1";
-  BenchOutcome outcome;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return outcome;
-  std::array<char, 4096> buffer{};
-  while (fgets(buffer.data(), buffer.size(), pipe) != nullptr) outcome.output += buffer.data();
-  const int status = pclose(pipe);
-  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return outcome;
+  const FoveaRun run = run_fovea_program("bench " + args);
+  return {run.exit_code, run.output()};
 }
 
 // The JSON object in the output (anything a library logs around it is ignored).

@@ -1,4 +1,6 @@
 // End-to-end tests of the `fovea` program: real processes, real files, exit codes and messages.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -6,44 +8,15 @@
 #include <fstream>
 #include <string>
 
-#include <gtest/gtest.h>
-
 #include "importers/onnx/tensor_file.h"
+#include "tests/common/fovea_process.h"
 #include "tests/common/tensor_testing.h"
 
 namespace fovea::testing {
 namespace {
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Outcome run_fovea(const std::string& args) {
-  const std::string cmd = std::string(FOVEA_BINARY_DIR) + "/apps/fovea " + args + " 2>&1";
-  Outcome outcome;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return outcome;
-  std::array<char, 4096> buffer{};
-  while (fgets(buffer.data(), buffer.size(), pipe) != nullptr) outcome.output += buffer.data();
-  const int status = pclose(pipe);
-  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return outcome;
-}
-
-class FoveaCli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("fovea_cli_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
-};
+using FoveaCli = TempDirTest;
 
 const std::string kModel = std::string(FOVEA_SOURCE_DIR) + "/models/mobilenetv2-fp32.onnx";
 const std::string kSample = std::string(FOVEA_SOURCE_DIR) + "/models/samples/chelsea_input_0.pb";
@@ -52,11 +25,12 @@ const std::string kLabels = std::string(FOVEA_SOURCE_DIR) + "/models/imagenet_cl
 TEST_F(FoveaCli, RunClassifiesTheBundledSampleOnBothBackends) {
   for (const std::string backend : {"onednn", "reference"}) {
     const fs::path out = dir_ / backend;
-    const Outcome r = run_fovea("run " + kModel + " --input " + kSample + " --output-dir " +
-                                out.string() + " --backend " + backend + " --labels " + kLabels);
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-    EXPECT_NE(r.output.find("Egyptian cat"), std::string::npos) << r.output;
-    EXPECT_NE(r.output.find("load"), std::string::npos) << r.output;
+    const FoveaRun r =
+        run_fovea_program("run " + kModel + " --input " + kSample + " --output-dir " +
+                          out.string() + " --backend " + backend + " --labels " + kLabels);
+    ASSERT_EQ(r.exit_code, 0) << r.output();
+    EXPECT_NE(r.output().find("Egyptian cat"), std::string::npos) << r.output();
+    EXPECT_NE(r.output().find("load"), std::string::npos) << r.output();
     auto logits = read_tensor_file((out / "output_0.pb").string());
     ASSERT_TRUE(logits.is_ok()) << logits.status().message();
     ASSERT_EQ(logits->shape(), (Shape{1, 1000}));
@@ -68,44 +42,43 @@ TEST_F(FoveaCli, RunClassifiesTheBundledSampleOnBothBackends) {
 TEST_F(FoveaCli, RunDoesNotOverwriteOutputsWithoutForce) {
   const std::string args =
       "run " + kModel + " --input " + kSample + " --output-dir " + dir_.string();
-  ASSERT_EQ(run_fovea(args).exit_code, 0);
+  ASSERT_EQ(run_fovea_program(args).exit_code, 0);
   const auto written = fs::last_write_time(dir_ / "output_0.pb");
-  const Outcome again = run_fovea(args);
+  const FoveaRun again = run_fovea_program(args);
   EXPECT_NE(again.exit_code, 0);
-  EXPECT_NE(again.output.find("output_0.pb"), std::string::npos) << again.output;
+  EXPECT_NE(again.output().find("output_0.pb"), std::string::npos) << again.output();
   EXPECT_EQ(fs::last_write_time(dir_ / "output_0.pb"), written);
-  EXPECT_EQ(run_fovea(args + " --force").exit_code, 0);
+  EXPECT_EQ(run_fovea_program(args + " --force").exit_code, 0);
 }
 
 TEST_F(FoveaCli, MissingModelIsOneClearLine) {
-  const Outcome r = run_fovea("run " + (dir_ / "nope.onnx").string() + " --output-dir " +
-                              dir_.string());
+  const FoveaRun r =
+      run_fovea_program("run " + (dir_ / "nope.onnx").string() + " --output-dir " + dir_.string());
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.output.find("nope.onnx"), std::string::npos) << r.output;
+  EXPECT_NE(r.output().find("nope.onnx"), std::string::npos) << r.output();
 }
 
 TEST_F(FoveaCli, NotAModelIsAClearErrorNotACrash) {
   const fs::path bogus = dir_ / "bogus.onnx";
   { std::ofstream(bogus) << "this is not a protobuf"; }
-  const Outcome r = run_fovea("run " + bogus.string() + " --output-dir " + dir_.string());
-  EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("bogus.onnx"), std::string::npos) << r.output;
+  const FoveaRun r = run_fovea_program("run " + bogus.string() + " --output-dir " + dir_.string());
+  EXPECT_EQ(r.exit_code, 1) << r.output();
+  EXPECT_NE(r.output().find("bogus.onnx"), std::string::npos) << r.output();
 }
 
 TEST_F(FoveaCli, UnknownBackendIsRejected) {
-  const Outcome r = run_fovea("run " + kModel + " --output-dir " + dir_.string() +
-                              " --backend quantum");
+  const FoveaRun r =
+      run_fovea_program("run " + kModel + " --output-dir " + dir_.string() + " --backend quantum");
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.output.find("quantum"), std::string::npos) << r.output;
+  EXPECT_NE(r.output().find("quantum"), std::string::npos) << r.output();
 }
 
 TEST_F(FoveaCli, ConformanceCountsCases) {
   FOVEA_REQUIRE_SHARED(shared);
-  const Outcome r =
-      run_fovea("conformance " + shared + "/onnx-tests/node/test_relu " + shared +
-                "/onnx-tests/node/test_add_int8 --backend onednn");
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("1 passed, 0 failed, 1 unsupported"), std::string::npos) << r.output;
+  const FoveaRun r = run_fovea_program("conformance " + shared + "/onnx-tests/node/test_relu " +
+                                       shared + "/onnx-tests/node/test_add_int8 --backend onednn");
+  EXPECT_EQ(r.exit_code, 0) << r.output();
+  EXPECT_NE(r.output().find("1 passed, 0 failed, 1 unsupported"), std::string::npos) << r.output();
 }
 
 TEST_F(FoveaCli, ConformanceFailsOnAWrongExpectedOutput) {
@@ -120,10 +93,10 @@ TEST_F(FoveaCli, ConformanceFailsOnAWrongExpectedOutput) {
   }
   fs::remove(dst / "test_data_set_0/output_0.pb");
   fs::copy_file(dst / "test_data_set_0/input_0.pb", dst / "test_data_set_0/output_0.pb");
-  const Outcome r = run_fovea("conformance " + dst.string());
-  EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("FAIL"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("0 passed, 1 failed"), std::string::npos) << r.output;
+  const FoveaRun r = run_fovea_program("conformance " + dst.string());
+  EXPECT_EQ(r.exit_code, 1) << r.output();
+  EXPECT_NE(r.output().find("FAIL"), std::string::npos) << r.output();
+  EXPECT_NE(r.output().find("0 passed, 1 failed"), std::string::npos) << r.output();
 }
 
 }  // namespace

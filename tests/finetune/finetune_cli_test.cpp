@@ -7,7 +7,7 @@
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 
-#include "tests/classify/fovea_process.h"
+#include "tests/common/fovea_process.h"
 #include "tests/finetune/fashion_mnist.h"
 
 namespace fovea::testing {

@@ -1,5 +1,5 @@
-// Running the real `fovea` program from the classify tests, with stdout and stderr apart
-// (the --json output is parsed from stdout alone).
+// Running the real `fovea` program from the end-to-end tests, with stdout and stderr apart
+// (--json output is parsed from stdout alone; output() has both for message checks).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -19,13 +19,14 @@ struct FoveaRun {
   int exit_code = -1;
   std::string out;  // stdout
   std::string err;  // stderr
+  std::string output() const { return out + err; }
 };
 
 inline FoveaRun run_fovea_program(const std::string& args) {
   static int counter = 0;
   const std::filesystem::path err_file =
       std::filesystem::temp_directory_path() /
-      ("fovea_classify_stderr_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+      ("fovea_stderr_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
   const std::string cmd =
       std::string(FOVEA_BINARY_DIR) + "/apps/fovea " + args + " 2>" + err_file.string();
   FoveaRun run;
@@ -48,7 +49,7 @@ class TempDirTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("fovea_classify_" + std::to_string(::getpid()) + "_" +
+           ("fovea_test_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
