@@ -12,6 +12,20 @@ ValueId Graph::add_value(Value value) {
   return id;
 }
 
+ValueId Graph::add_constant(const std::string& base, Tensor value) {
+  std::string name = base;
+  for (int suffix = 1; find_value(name) != kNoValue; ++suffix) {
+    name = base + "_" + std::to_string(suffix);
+  }
+  Value v;
+  v.name = name;
+  v.dtype = value.dtype();
+  v.shape = value.shape();
+  v.rank_known = true;
+  v.constant = std::move(value);
+  return add_value(std::move(v));
+}
+
 ValueId Graph::find_value(const std::string& name) const {
   auto it = index_.find(name);
   return it == index_.end() ? kNoValue : it->second;

@@ -22,9 +22,9 @@ inline constexpr ValueId kNoValue = -1;  // an omitted optional input or output
 struct Value {
   std::string name;
   DType dtype = DType::kUndefined;
-  Shape shape;               // dims may be kDynamicDim
-  bool rank_known = false;   // false: nothing is known about the shape yet
-  Tensor constant;           // non-empty for initializers and folded constants
+  Shape shape;              // dims may be kDynamicDim
+  bool rank_known = false;  // false: nothing is known about the shape yet
+  Tensor constant;          // non-empty for initializers and folded constants
   bool is_constant() const { return !constant.empty(); }
 };
 
@@ -42,15 +42,17 @@ struct Node {
 
 class Graph {
  public:
-  std::string source;   // the model file, for error messages ("model.onnx")
-  int64_t opset = 0;    // default-domain opset the model imports
+  std::string source;  // the model file, for error messages ("model.onnx")
+  int64_t opset = 0;   // default-domain opset the model imports
   std::vector<Value> values;
-  std::vector<Node> nodes;     // kept in topological order
-  std::vector<ValueId> inputs;   // run-time inputs (initializers excluded)
+  std::vector<Node> nodes;      // kept in topological order
+  std::vector<ValueId> inputs;  // run-time inputs (initializers excluded)
   std::vector<ValueId> outputs;
 
   // Adds a value; its name must be new (empty names get a generated one).
   ValueId add_value(Value value);
+  // Adds a constant named `base`, or `base_1`, `base_2`, ... when that name is taken.
+  ValueId add_constant(const std::string& base, Tensor value);
   // kNoValue when absent.
   ValueId find_value(const std::string& name) const;
   Value& value(ValueId id) { return values[static_cast<size_t>(id)]; }

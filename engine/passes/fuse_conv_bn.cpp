@@ -55,9 +55,9 @@ bool try_fold(Graph& graph, size_t b, std::vector<FusionRecord>* records) {
   }
   const std::string bn_name = bn.name;
   const ValueId bn_output = bn.outputs[0];
-  conv.inputs[1] = passes::add_constant(graph, conv.name + "_W_bn", std::move(folded_w));
+  conv.inputs[1] = graph.add_constant(conv.name + "_W_bn", std::move(folded_w));
   conv.inputs.resize(std::max<size_t>(conv.inputs.size(), 3));
-  conv.inputs[2] = passes::add_constant(graph, conv.name + "_B_bn", std::move(folded_b));
+  conv.inputs[2] = graph.add_constant(conv.name + "_B_bn", std::move(folded_b));
   conv.outputs[0] = bn_output;
   passes::record(records, "fuse_conv_bn", conv.name, {bn_name});
   passes::remove_nodes(graph, {b});

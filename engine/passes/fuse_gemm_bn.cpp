@@ -60,9 +60,9 @@ bool try_fold(Graph& graph, size_t b, std::vector<FusionRecord>* records) {
   }
   const std::string bn_name = bn.name;
   gemm.outputs[0] = bn.outputs[0];
-  gemm.inputs[1] = passes::add_constant(graph, gemm.name + "_B_bn", std::move(folded_w));
+  gemm.inputs[1] = graph.add_constant(gemm.name + "_B_bn", std::move(folded_w));
   gemm.inputs.resize(std::max<size_t>(gemm.inputs.size(), 3));
-  gemm.inputs[2] = passes::add_constant(graph, gemm.name + "_C_bn", std::move(folded_c));
+  gemm.inputs[2] = graph.add_constant(gemm.name + "_C_bn", std::move(folded_c));
   gemm.attrs.set("beta", 1.0f);
   passes::record(records, "fuse_gemm_bn", gemm.name, {bn_name});
   passes::remove_nodes(graph, {b});

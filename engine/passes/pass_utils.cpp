@@ -45,20 +45,6 @@ bool has_fused_activation(const Node& node) {
   return !node.attrs.get_string(kActivationAttr, "").empty();
 }
 
-ValueId add_constant(Graph& graph, const std::string& base, Tensor value) {
-  std::string name = base;
-  for (int suffix = 1; graph.find_value(name) != kNoValue; ++suffix) {
-    name = base + "_" + std::to_string(suffix);
-  }
-  Value v;
-  v.name = name;
-  v.dtype = value.dtype();
-  v.shape = value.shape();
-  v.rank_known = true;
-  v.constant = std::move(value);
-  return graph.add_value(std::move(v));
-}
-
 void remove_nodes(Graph& graph, std::vector<size_t> indices) {
   std::sort(indices.begin(), indices.end());
   indices.erase(std::unique(indices.begin(), indices.end()), indices.end());

@@ -42,9 +42,6 @@ std::optional<float> constant_scalar(const Graph& graph, ValueId id);
 // True when a Conv/Gemm/MatMul already carries fused attributes or inputs.
 bool has_fused_activation(const Node& node);
 
-// Adds a new constant value named after `base` (made unique) and returns its id.
-ValueId add_constant(Graph& graph, const std::string& base, Tensor value);
-
 // Removes the nodes at `indices` (any order, duplicates allowed).
 void remove_nodes(Graph& graph, std::vector<size_t> indices);
 

@@ -43,10 +43,10 @@ bool simplify_batch_norm(Graph& graph, std::vector<FusionRecord>* records) {
       scale.data<float>()[c] = static_cast<float>(affine->multiplier[static_cast<size_t>(c)]);
       shift.data<float>()[c] = static_cast<float>(affine->shift[static_cast<size_t>(c)]);
     }
-    bn.inputs[1] = passes::add_constant(graph, bn.name + "_scale", std::move(scale));
-    bn.inputs[2] = passes::add_constant(graph, bn.name + "_shift", std::move(shift));
-    bn.inputs[3] = passes::add_constant(graph, bn.name + "_zero_mean", filled(channels, 0.0f));
-    bn.inputs[4] = passes::add_constant(graph, bn.name + "_unit_var", filled(channels, 1.0f));
+    bn.inputs[1] = graph.add_constant(bn.name + "_scale", std::move(scale));
+    bn.inputs[2] = graph.add_constant(bn.name + "_shift", std::move(shift));
+    bn.inputs[3] = graph.add_constant(bn.name + "_zero_mean", filled(channels, 0.0f));
+    bn.inputs[4] = graph.add_constant(bn.name + "_unit_var", filled(channels, 1.0f));
     bn.attrs.set("epsilon", 0.0f);
     passes::record(records, "simplify_batch_norm", bn.name, {});
     changed = true;

@@ -18,7 +18,7 @@ Status axes_attr_to_input(Graph& graph, Node& node) {
   const std::vector<int64_t> axes = node.attrs.get_ints("axes");
   node.attrs.erase("axes");
   node.inputs.resize(1);
-  set_input(node, 1, add_unique_constant(graph, node.name + "_axes", int64_vector(axes)));
+  set_input(node, 1, graph.add_constant(node.name + "_axes", int64_vector(axes)));
   return Status::ok();
 }
 
@@ -44,20 +44,6 @@ void set_input(Node& node, size_t index, ValueId id) {
   node.inputs[index] = id;
 }
 
-ValueId add_unique_constant(Graph& graph, const std::string& base, Tensor value) {
-  std::string name = base;
-  for (int suffix = 1; graph.find_value(name) != kNoValue; ++suffix) {
-    name = base + "_" + std::to_string(suffix);
-  }
-  Value v;
-  v.name = name;
-  v.dtype = value.dtype();
-  v.shape = value.shape();
-  v.rank_known = true;
-  v.constant = std::move(value);
-  return graph.add_value(std::move(v));
-}
-
 // Opset < 11: attributes min, max (float) → constant inputs 1 and 2.
 Status canonicalize_clip(Graph& graph, Node& node, int64_t opset) {
   if (opset >= 11) return Status::ok();
@@ -69,8 +55,7 @@ Status canonicalize_clip(Graph& graph, Node& node, int64_t opset) {
     if (!node.attrs.has(bounds[i])) continue;
     const float bound = node.attrs.get_float(bounds[i], 0.0f);
     node.attrs.erase(bounds[i]);
-    set_input(node, i + 1,
-              add_unique_constant(graph, node.name + "_" + bounds[i], float_scalar(bound)));
+    set_input(node, i + 1, graph.add_constant(node.name + "_" + bounds[i], float_scalar(bound)));
   }
   return Status::ok();
 }
@@ -115,11 +100,11 @@ Status canonicalize_pad(Graph& graph, Node& node, int64_t opset) {
   node.attrs.erase("pads");
   node.attrs.erase("value");
   node.inputs.resize(1);
-  set_input(node, 1, add_unique_constant(graph, node.name + "_pads", int64_vector(pads)));
+  set_input(node, 1, graph.add_constant(node.name + "_pads", int64_vector(pads)));
   // The default constant_value is 0 of the data's type; only a non-zero fill needs an input
   // (float32, the one type the engine pads).
   if (value != 0.0f) {
-    set_input(node, 2, add_unique_constant(graph, node.name + "_value", float_scalar(value)));
+    set_input(node, 2, graph.add_constant(node.name + "_value", float_scalar(value)));
   }
   return Status::ok();
 }

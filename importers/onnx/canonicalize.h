@@ -41,7 +41,4 @@ Tensor int64_vector(const std::vector<int64_t>& values);
 // Sets input `index` (padding skipped optional inputs with kNoValue).
 void set_input(Node& node, size_t index, ValueId id);
 
-// Adds `value` as a graph constant named `base`, or `base_1`, `base_2`, ... if taken.
-ValueId add_unique_constant(Graph& graph, const std::string& base, Tensor value);
-
 }  // namespace fovea

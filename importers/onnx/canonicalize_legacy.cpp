@@ -33,7 +33,7 @@ Status legacy_reshape(Graph& graph, Node& node) {
   const std::vector<int64_t> shape = node.attrs.get_ints("shape");
   node.attrs.erase("shape");
   node.inputs.resize(1);
-  set_input(node, 1, add_unique_constant(graph, node.name + "_shape", int64_vector(shape)));
+  set_input(node, 1, graph.add_constant(node.name + "_shape", int64_vector(shape)));
   return Status::ok();
 }
 

@@ -51,15 +51,14 @@ std::optional<Node> reshape_input(Graph& graph, size_t node_index, size_t index,
   if (graph.value(id).is_constant()) {
     const Tensor reshaped = graph.value(id).constant.reshaped(shape);
     graph.nodes[node_index].inputs[index] =
-        add_unique_constant(graph, name + "_legacy_broadcast", reshaped);
+        graph.add_constant(name + "_legacy_broadcast", reshaped);
     return std::nullopt;
   }
   Node inserted;
   inserted.name = unique_node_name(graph, graph.nodes[node_index].name + "_legacy_" + op_type);
   inserted.op_type = op_type;
   const std::string suffix = op_type == "Unsqueeze" ? "_axes" : "_shape";
-  inserted.inputs = {
-      id, add_unique_constant(graph, inserted.name + suffix, int64_vector(second_input))};
+  inserted.inputs = {id, graph.add_constant(inserted.name + suffix, int64_vector(second_input))};
   const ValueId out = add_unique_value(graph, name + "_legacy_broadcast");
   inserted.outputs = {out};
   graph.nodes[node_index].inputs[index] = out;

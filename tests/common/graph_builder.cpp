@@ -16,13 +16,7 @@ ValueId GraphBuilder::input(const std::string& name, DType dtype, Shape shape) {
 }
 
 ValueId GraphBuilder::constant(const std::string& name, Tensor value) {
-  Value v;
-  v.name = name;
-  v.dtype = value.dtype();
-  v.shape = value.shape();
-  v.rank_known = true;
-  v.constant = std::move(value);
-  return graph_.add_value(std::move(v));
+  return graph_.add_constant(name, std::move(value));
 }
 
 std::vector<ValueId> GraphBuilder::node(const std::string& op_type,
