@@ -87,6 +87,14 @@ class Kernel {
   // both when that input is not read afterwards and the layouts and sizes match). The kernel
   // must be correct both with and without the sharing.
   virtual std::optional<size_t> inplace_input(size_t /*i*/) const { return std::nullopt; }
+  // Optional, for a kernel whose output 0 is its inputs' bytes laid end to end (a Concat whose
+  // slices are contiguous, e.g. along channels at batch 1): per input, the byte offset of its
+  // bytes inside output 0, in the layouts of the request and output_layout(0). The plan may then
+  // have each producer write straight into its slice and skip run() entirely; the kernel must
+  // stay correct when run normally.
+  virtual std::optional<std::vector<size_t>> input_offsets_in_output() const {
+    return std::nullopt;
+  }
 };
 
 class Backend {

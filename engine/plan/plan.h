@@ -123,6 +123,9 @@ class Plan {
     size_t offset = 0;
     int32_t view_of = -1;
     int32_t plain_copy = -1;  // the slot holding a plain conversion, once made
+    // For a slot placed inside another group's buffer (a Concat input written in place): its
+    // byte offset from the start of its parent's bytes.
+    size_t offset_in_parent = 0;
     std::string name;
   };
   struct Step {
@@ -131,6 +134,7 @@ class Plan {
     std::unique_ptr<Kernel> kernel;  // null for a view
     bool dynamic_shape = false;
     bool in_place = false;
+    bool elided = false;  // a Concat whose inputs were written into its output: nothing to run
     std::vector<int32_t> inputs;         // slots; -1 for an omitted input
     std::vector<int32_t> outputs;        // slots; -1 for an omitted output
     std::vector<int32_t> release_after;  // per-run slots whose last reader is this step
@@ -142,6 +146,7 @@ class Plan {
   Status add_node_step(size_t node_index, Backend& primary, Backend& fallback);
   Result<bool> try_add_view(size_t node_index);
   void plan_memory();
+  void place_concat_inputs(std::vector<int32_t>& parent, std::vector<int64_t>& group_last);
   Status check_inputs(std::span<const Tensor> inputs) const;
   Result<Tensor> to_backend(const Tensor& t, int32_t slot, Backend& backend,
                             const std::vector<Backend*>& owners) const;

@@ -23,6 +23,48 @@ bool same_layout(const LayoutPtr& a, const LayoutPtr& b) {
 
 }  // namespace
 
+// Concat in place: when a Concat's output is its inputs' bytes end to end, each input's group
+// moves into its slice of the output's buffer, so the producers write there and the Concat has
+// nothing left to do. Only when every input's group lives in the arena, is read by nothing after
+// the Concat (a later in-place write would land in the output), and no group feeds two slices.
+void Plan::place_concat_inputs(std::vector<int32_t>& parent, std::vector<int64_t>& group_last) {
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    Step& step = steps_[i];
+    if (!step.kernel || step.dynamic_shape || step.outputs.size() != 1 || step.outputs[0] < 0) {
+      continue;
+    }
+    const auto offsets = step.kernel->input_offsets_in_output();
+    if (!offsets || offsets->size() != step.inputs.size()) continue;
+    const int32_t out = step.outputs[0];
+    const Slot& out_slot = slots_[static_cast<size_t>(out)];
+    if (out_slot.storage != Storage::kArena || parent[static_cast<size_t>(out)] >= 0) continue;
+    std::vector<int32_t> roots;
+    bool placeable = true;
+    for (size_t j = 0; j < step.inputs.size() && placeable; ++j) {
+      const int32_t in = step.inputs[j];
+      if (in < 0) {
+        placeable = false;
+        break;
+      }
+      const int32_t root = root_of(parent, in);
+      const Slot& root_slot = slots_[static_cast<size_t>(root)];
+      placeable = root != out && root_slot.storage == Storage::kArena &&
+                  group_last[static_cast<size_t>(root)] == static_cast<int64_t>(i) &&
+                  root_slot.bytes == slots_[static_cast<size_t>(in)].bytes &&
+                  (*offsets)[j] + root_slot.bytes <= out_slot.bytes &&
+                  std::find(roots.begin(), roots.end(), root) == roots.end();
+      roots.push_back(root);
+    }
+    if (!placeable) continue;
+    for (size_t j = 0; j < roots.size(); ++j) {
+      parent[static_cast<size_t>(roots[j])] = out;
+      slots_[static_cast<size_t>(roots[j])].offset_in_parent = (*offsets)[j];
+    }
+    step.elided = true;
+    step.in_place = true;
+  }
+}
+
 void Plan::plan_memory() {
   const size_t n_slots = slots_.size();
   const auto n_steps = static_cast<int64_t>(steps_.size());
@@ -79,12 +121,22 @@ void Plan::plan_memory() {
     step.in_place = true;
   }
 
+  place_concat_inputs(parent, group_last);
+
+  // A group's buffer is live from its first write (a Concat's inputs come before the Concat).
+  std::vector<int64_t> group_first(n_slots, -1);
+  for (size_t s = 0; s < n_slots; ++s) {
+    if (written[s] < 0) continue;
+    const auto root = static_cast<size_t>(root_of(parent, static_cast<int32_t>(s)));
+    if (group_first[root] < 0 || written[s] < group_first[root]) group_first[root] = written[s];
+  }
+
   // One arena buffer per group whose root lives in the arena.
   std::vector<ArenaBuffer> buffers;
   std::vector<int32_t> buffer_root;
   for (size_t s = 0; s < n_slots; ++s) {
     if (parent[s] >= 0 || slots_[s].storage != Storage::kArena) continue;
-    const int64_t first = written[s];
+    const int64_t first = group_first[s];
     buffers.push_back({slots_[s].bytes, first, std::max(first, group_last[s])});
     buffer_root.push_back(static_cast<int32_t>(s));
   }
@@ -93,10 +145,13 @@ void Plan::plan_memory() {
     slots_[static_cast<size_t>(buffer_root[b])].offset = layout.offsets[b];
   }
   for (size_t s = 0; s < n_slots; ++s) {
-    if (slots_[s].storage == Storage::kArena) {
-      slots_[s].offset =
-          slots_[static_cast<size_t>(root_of(parent, static_cast<int32_t>(s)))].offset;
+    if (slots_[s].storage != Storage::kArena) continue;
+    size_t offset = 0;
+    auto slot = static_cast<int32_t>(s);
+    for (; parent[static_cast<size_t>(slot)] >= 0; slot = parent[static_cast<size_t>(slot)]) {
+      offset += slots_[static_cast<size_t>(slot)].offset_in_parent;
     }
+    slots_[s].offset = slots_[static_cast<size_t>(slot)].offset + offset;
   }
   arena_bytes_ = layout.total_bytes;
 

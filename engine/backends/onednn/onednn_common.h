@@ -96,7 +96,13 @@ class PrimitiveKernel final : public Kernel {
     return i == 0 ? inplace_input_ : std::nullopt;
   }
 
+  std::optional<std::vector<size_t>> input_offsets_in_output() const override {
+    return input_offsets_;
+  }
+
   void set_output_layouts(std::vector<LayoutPtr> layouts) { output_layouts_ = std::move(layouts); }
+  // Output 0 is the inputs' bytes end to end, input i at offsets[i] (an in-place Concat).
+  void set_input_offsets(std::vector<size_t> offsets) { input_offsets_ = std::move(offsets); }
   // Output 0 may share input `index`'s buffer (elementwise primitives, the sum post-op).
   void set_inplace_input(size_t index) { inplace_input_ = index; }
   // The sum post-op accumulates into dst: before each run, input `index` (laid out as `from`)
@@ -110,6 +116,7 @@ class PrimitiveKernel final : public Kernel {
   ContextPtr ctx_;
   std::vector<LayoutPtr> output_layouts_;
   std::optional<size_t> inplace_input_;
+  std::optional<std::vector<size_t>> input_offsets_;
   std::optional<size_t> prefill_input_;
   md prefill_from_, prefill_to_;
   std::shared_ptr<dnnl::reorder> prefill_;

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string_view>
 
+#include "engine/backends/concat_slices.h"
 #include "engine/backends/onednn/onednn_common.h"
 
 namespace fovea::onednn {
@@ -124,6 +125,40 @@ Result<KernelPtr> sum_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   return KernelPtr(std::move(kernel));
 }
 
+// Where each source lies inside the destination when the destination is the sources' bytes end
+// to end: plain tensors with nothing but ones before the axis, or (batch 1, channels) sources
+// and destination in one channel-blocked format with every source a whole number of blocks.
+std::optional<std::vector<size_t>> contiguous_slices(const KernelRequest& r,
+                                                     const std::vector<md>& srcs, const md& dst,
+                                                     int axis) {
+  const Shape& out = r.outputs[0].shape;
+  bool all_plain = dst == plain_md(out);
+  for (size_t i = 0; i < srcs.size(); ++i) {
+    all_plain = all_plain && srcs[i] == plain_md(r.inputs[i].shape);
+  }
+  if (all_plain) return plain_concat_offsets(r);
+  constexpr size_t kRank = 4;
+  if (out.size() != kRank || axis != 1 || out[0] != 1) return std::nullopt;
+  using tag = dnnl::memory::format_tag;
+  const std::pair<tag, int64_t> blocked_formats[] = {{tag::nChw16c, 16}, {tag::nChw8c, 8}};
+  for (const auto& [format, block] : blocked_formats) {
+    if (dst != md(to_dims(out), dnnl::memory::data_type::f32, format)) continue;
+    std::vector<size_t> offsets;
+    size_t offset = 0;
+    for (size_t i = 0; i < srcs.size(); ++i) {
+      const Shape& in = r.inputs[i].shape;
+      if (in[1] % block != 0 || srcs[i] != md(to_dims(in), dnnl::memory::data_type::f32, format)) {
+        return std::nullopt;
+      }
+      offsets.push_back(offset);
+      offset += srcs[i].get_size();
+    }
+    if (offset != dst.get_size()) return std::nullopt;
+    return offsets;
+  }
+  return std::nullopt;
+}
+
 bool concat_supports(const KernelRequest& r) {
   if (!plain_float_request(r, {"axis"}) || r.inputs.empty() || r.outputs.size() != 1) {
     return false;
@@ -164,6 +199,9 @@ Result<KernelPtr> concat_prepare(const ContextPtr& ctx, const KernelRequest& r) 
       std::make_unique<PrimitiveKernel>(ctx, dnnl::concat(pd), std::move(bindings),
                                         std::unordered_map<int, dnnl::memory>{}, r.describe());
   kernel->set_output_layouts({layout_of(pd.dst_desc(), out)});
+  if (auto offsets = contiguous_slices(r, srcs, pd.dst_desc(), concat_axis)) {
+    kernel->set_input_offsets(std::move(*offsets));
+  }
   return KernelPtr(std::move(kernel));
 }
 
