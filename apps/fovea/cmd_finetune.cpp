@@ -1,9 +1,12 @@
 // fovea finetune --model M --data DIR --out new.onnx [--epochs E] [--lr X] [--batch B]
 //   [--optimizer sgd|adam] [--val-split F] [--augment] [--seed S] [--input-size S] [--test DIR]
+//   [--feature-memory-mb N] [--cache-dir DIR]
 //
 // Transfer learning: cuts the model at its classifier, runs the frozen backbone through the
 // optimized plan to extract features of an ImageFolder data set, trains a new linear head
-// (engine/training) and writes backbone + head as a new ONNX model with a labels file beside it.
+// (engine/training) from features held in memory or, over --feature-memory-mb, in a
+// temporary file in --cache-dir, and writes backbone + head as a new ONNX model with a labels file
+// beside it.
 #include <chrono>
 #include <filesystem>
 #include <iomanip>
@@ -13,11 +16,13 @@
 #include <sstream>
 
 #include "apps/fovea/commands.h"
+#include "apps/fovea/finetune_features.h"
 #include "apps/fovea/image_classifier.h"
 #include "engine/backends/backend_registry.h"
 #include "engine/ops/shape_inference.h"
 #include "engine/training/classifier_cut.h"
 #include "engine/training/feature_extractor.h"
+#include "engine/training/feature_store.h"
 #include "engine/training/head_trainer.h"
 #include "engine/training/softmax_cross_entropy.h"
 #include "importers/onnx/onnx_exporter.h"
@@ -28,7 +33,6 @@
 namespace fovea::cli {
 namespace {
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 struct FinetuneArgs {
   std::string model;
@@ -50,26 +54,12 @@ struct FinetuneArgs {
   int input_size = 0;
   int max_per_class = 0;
   int extract_batch = 32;
+  double feature_memory_mb = 1024;
+  std::string cache_dir;
   bool force = false;
   std::string backend = "onednn";
   int threads = 0;
 };
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// "epoch  3/30 [########----] loss 0.412 acc 86.1%  5321 img/s  ETA 2s" on one rewritten line.
-void draw_bar(const std::string& prefix, int64_t done, int64_t total, const std::string& stats,
-              double rate, double eta) {
-  constexpr int kWidth = 24;
-  const int filled = total > 0 ? static_cast<int>(kWidth * done / total) : kWidth;
-  std::ostringstream line;
-  line << "\r" << prefix << " [" << std::string(filled, '#') << std::string(kWidth - filled, '-')
-       << "] " << stats << std::fixed << std::setprecision(0) << "  " << rate << " img/s  ETA "
-       << std::setprecision(eta < 10 ? 1 : 0) << eta << "s   ";
-  std::cerr << line.str() << std::flush;
-}
 
 std::string percent(double fraction) {
   std::ostringstream s;
@@ -80,30 +70,6 @@ std::string percent(double fraction) {
 std::string labels_path_for(const std::string& model_path) {
   fs::path p(model_path);
   return (p.parent_path() / (p.stem().string() + ".labels.txt")).string();
-}
-
-// Features of the images at `indices`, in batches through the backbone's plan.
-Result<Tensor> extract(training::FeatureExtractor& extractor, const vision::ImageFolder& folder,
-                       const std::vector<size_t>& indices, const vision::Preprocessing& pre,
-                       int batch, const vision::AugmentOptions* augment, std::mt19937_64* rng,
-                       const std::string& what) {
-  const Clock::time_point start = Clock::now();
-  Tensor features;
-  const int64_t n = static_cast<int64_t>(indices.size());
-  for (int64_t begin = 0; begin < n; begin += batch) {
-    const int64_t end = std::min<int64_t>(begin + batch, n);
-    const std::vector<size_t> part(indices.begin() + begin, indices.begin() + end);
-    FOVEA_ASSIGN_OR_RETURN(
-        Tensor rows, extractor.extract(vision::folder_batch(folder, part, pre, augment, rng)));
-    if (features.empty()) features = Tensor(DType::kFloat32, {n, rows.dim(1)});
-    std::copy_n(rows.data<float>(), rows.element_count(),
-                features.data<float>() + begin * rows.dim(1));
-    const double elapsed = seconds_since(start);
-    draw_bar(what, end, n, "", end / std::max(elapsed, 1e-9),
-             elapsed / end * static_cast<double>(n - end));
-  }
-  std::cerr << "\n";
-  return features;
 }
 
 std::vector<int32_t> labels_at(const vision::ImageFolder& folder, const std::vector<size_t>& idx) {
@@ -139,7 +105,8 @@ void report_folder(const vision::ImageFolder& folder, int input_size) {
 // Loads the written model back and compares its predictions on a few training images with the
 // in-memory head's on their cached features: the file is what was trained.
 Status check_saved_model(const FinetuneArgs& args, const vision::ImageFolder& folder,
-                         const std::vector<size_t>& train_idx, const Tensor& train_features,
+                         const std::vector<size_t>& train_idx,
+                         const training::FeatureStore& train_features,
                          const training::LinearLayer& head, const vision::Preprocessing& pre) {
   const size_t n = std::min<size_t>(train_idx.size(), 16);
   const std::vector<size_t> some(train_idx.begin(), train_idx.begin() + static_cast<long>(n));
@@ -149,9 +116,7 @@ Status check_saved_model(const FinetuneArgs& args, const vision::ImageFolder& fo
   FOVEA_ASSIGN_OR_RETURN(auto executor, load_model(args.out, load));
   FOVEA_ASSIGN_OR_RETURN(std::vector<Tensor> outputs,
                          executor->run({vision::folder_batch(folder, some, pre)}));
-  const int64_t d = train_features.dim(1);
-  Tensor rows(DType::kFloat32, {static_cast<int64_t>(n), d});
-  std::copy_n(train_features.data<float>(), rows.element_count(), rows.data<float>());
+  FOVEA_ASSIGN_OR_RETURN(Tensor rows, train_features.read_rows(0, static_cast<int64_t>(n)));
   FOVEA_ASSIGN_OR_RETURN(Tensor expected, head.infer(rows));
   const std::vector<int32_t> saved = training::argmax_rows(outputs.at(0));
   const std::vector<int32_t> in_memory = training::argmax_rows(expected);
@@ -165,6 +130,9 @@ Status check_saved_model(const FinetuneArgs& args, const vision::ImageFolder& fo
 
 Status check_outputs_free(const FinetuneArgs& args) {
   std::error_code ec;
+  if (!args.cache_dir.empty() && !fs::is_directory(args.cache_dir, ec)) {
+    return invalid_argument("--cache-dir " + args.cache_dir + ": not a directory");
+  }
   for (const std::string& path : {args.out, labels_path_for(args.out)}) {
     if (!args.force && fs::exists(path, ec)) {
       return invalid_argument(path + " exists; pass --force to replace it");
@@ -208,15 +176,17 @@ Status finetune(const FinetuneArgs& args) {
   extractor_options.input_size = size;
   FOVEA_ASSIGN_OR_RETURN(auto extractor,
                          training::FeatureExtractor::create(backbone, extractor_options));
+  FeaturePlacement placement(static_cast<int64_t>(train_idx.size() + val_idx.size()),
+                             args.feature_memory_mb, args.cache_dir);
   const Clock::time_point extract_start = Clock::now();
-  FOVEA_ASSIGN_OR_RETURN(Tensor train_features,
-                         extract(*extractor, folder, train_idx, pre, args.extract_batch, nullptr,
-                                 nullptr, "features (train)"));
-  training::LabelledFeatures validation;
+  FOVEA_ASSIGN_OR_RETURN(std::shared_ptr<const training::FeatureStore> train_features,
+                         extract_features(*extractor, folder, train_idx, pre, args.extract_batch,
+                                          nullptr, nullptr, "features (train)", placement));
+  training::LabelledFeatureStore validation;
   if (!val_idx.empty()) {
     FOVEA_ASSIGN_OR_RETURN(validation.features,
-                           extract(*extractor, folder, val_idx, pre, args.extract_batch, nullptr,
-                                   nullptr, "features (val)  "));
+                           extract_features(*extractor, folder, val_idx, pre, args.extract_batch,
+                                            nullptr, nullptr, "features (val)  ", placement));
     validation.labels = labels_at(folder, val_idx);
   }
   const double extract_seconds = seconds_since(extract_start);
@@ -224,10 +194,14 @@ Status finetune(const FinetuneArgs& args) {
   // With augmentation every epoch sees new random views, so its features are recomputed.
   vision::AugmentOptions augment;
   std::mt19937_64 augment_rng(args.seed + 1);
-  training::FeatureSource source = [&](int epoch) -> Result<Tensor> {
+  training::FeatureStoreSource source =
+      [&](int epoch) -> Result<std::shared_ptr<const training::FeatureStore>> {
     if (!args.augment) return train_features;
-    return extract(*extractor, folder, train_idx, pre, args.extract_batch, &augment, &augment_rng,
-                   "epoch " + std::to_string(epoch + 1) + " views");
+    FOVEA_ASSIGN_OR_RETURN(
+        std::shared_ptr<const training::FeatureStore> views,
+        extract_features(*extractor, folder, train_idx, pre, args.extract_batch, &augment,
+                         &augment_rng, "epoch " + std::to_string(epoch + 1) + " views", placement));
+    return views;
   };
 
   training::HeadTrainingOptions options;
@@ -298,7 +272,7 @@ Status finetune(const FinetuneArgs& args) {
   FOVEA_RETURN_IF_ERROR(write_onnx_file(args.out, finetuned, export_options, args.force));
   // The cached (unaugmented) views' features against the reloaded file.
   FOVEA_RETURN_IF_ERROR(
-      check_saved_model(args, folder, train_idx, train_features, *trained.head, pre));
+      check_saved_model(args, folder, train_idx, *train_features, *trained.head, pre));
 
   const training::EpochReport& best = trained.history[static_cast<size_t>(trained.best_epoch)];
   std::cout << "summary: " << trained.history.size() << " epochs"
@@ -306,19 +280,21 @@ Status finetune(const FinetuneArgs& args) {
             << trained.best_epoch + 1 << ": train acc " << percent(best.train_accuracy);
   if (!val_idx.empty()) std::cout << ", val acc " << percent(best.val_accuracy);
   std::cout << "\n  features: " << train_idx.size() + val_idx.size() << " images in "
-            << std::setprecision(3) << extract_seconds << " s; head training " << train_seconds
-            << " s; input " << size << "x" << size << "\n";
+            << std::setprecision(3) << extract_seconds << " s"
+            << (placement.on_disk() ? " (cached on disk)" : "") << "; head training "
+            << train_seconds << " s; input " << size << "x" << size << "\n";
 
   if (!args.test.empty()) {
     FOVEA_ASSIGN_OR_RETURN(vision::ImageFolder test, vision::read_image_folder(args.test));
     if (test.classes != folder.classes) {
       return invalid_argument(args.test + ": its class folders differ from " + args.data + "'s");
     }
-    FOVEA_ASSIGN_OR_RETURN(Tensor test_features,
-                           extract(*extractor, test, all_indices(test.images.size()), pre,
-                                   args.extract_batch, nullptr, nullptr, "features (test) "));
+    FOVEA_ASSIGN_OR_RETURN(
+        std::shared_ptr<const training::FeatureStore> test_features,
+        extract_features(*extractor, test, all_indices(test.images.size()), pre, args.extract_batch,
+                         nullptr, nullptr, "features (test) ", placement));
     FOVEA_ASSIGN_OR_RETURN(training::Evaluation eval,
-                           training::evaluate(*trained.head, {test_features, test.labels()}));
+                           training::evaluate(*trained.head, *test_features, test.labels()));
     std::cout << "held-out " << args.test << ": accuracy " << percent(eval.accuracy) << " on "
               << test.images.size() << " images (loss " << std::setprecision(3) << eval.loss
               << ")\n";
@@ -368,6 +344,11 @@ void add_finetune_command(CLI::App& app, int& exit_code) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--extract-batch", args->extract_batch, "Images per backbone run")
       ->check(CLI::Range(1, 1024));
+  cmd->add_option("--feature-memory-mb", args->feature_memory_mb,
+                  "Keep features in memory up to this many MB, else in a temporary file")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--cache-dir", args->cache_dir,
+                  "Folder for the temporary feature file (default: the system temp folder)");
   cmd->add_option("--test", args->test, "An ImageFolder of held-out images to report accuracy on");
   cmd->add_flag("--force,-f", args->force, "Replace an existing --out and its labels file");
   cmd->add_option("--backend,-b", args->backend, "Backend")->check(CLI::IsMember(backend_names()));

@@ -13,29 +13,43 @@
 namespace fovea::training {
 namespace {
 
+// Rows per block when a pass reads a whole store (fitting, evaluation): a few MB at a time.
+int64_t block_rows(int64_t cols) {
+  constexpr int64_t kBlockBytes = int64_t{4} << 20;
+  return std::max<int64_t>(1, kBlockBytes / (cols * static_cast<int64_t>(sizeof(float))));
+}
+
 struct Standardizer {
   std::vector<float> mean;
   std::vector<float> inv_std;
 
-  static Standardizer fit(const Tensor& x, bool enabled) {
-    const int64_t n = x.dim(0);
-    const int64_t d = x.dim(1);
+  // Streams over the store in blocks; each dimension's sums are accumulated in row order, so
+  // the result does not depend on the block size or where the rows live.
+  static Result<Standardizer> fit(const FeatureStore& x, bool enabled) {
+    const int64_t n = x.rows();
+    const int64_t d = x.cols();
     Standardizer s{std::vector<float>(static_cast<size_t>(d), 0.0f),
                    std::vector<float>(static_cast<size_t>(d), 1.0f)};
     if (!enabled) return s;
-    const float* p = x.data<float>();
+    std::vector<double> sum(static_cast<size_t>(d), 0.0);
+    std::vector<double> sq(static_cast<size_t>(d), 0.0);
+    const int64_t block = block_rows(d);
+    for (int64_t begin = 0; begin < n; begin += block) {
+      FOVEA_ASSIGN_OR_RETURN(Tensor rows, x.read_rows(begin, std::min(block, n - begin)));
+      const float* p = rows.data<float>();
+      for (int64_t i = 0; i < rows.dim(0); ++i) {
+        for (int64_t k = 0; k < d; ++k) {
+          sum[k] += p[i * d + k];
+          sq[k] += static_cast<double>(p[i * d + k]) * p[i * d + k];
+        }
+      }
+    }
     std::vector<double> variance(static_cast<size_t>(d));
     double mean_variance = 0;
     for (int64_t k = 0; k < d; ++k) {
-      double sum = 0;
-      double sq = 0;
-      for (int64_t i = 0; i < n; ++i) {
-        sum += p[i * d + k];
-        sq += static_cast<double>(p[i * d + k]) * p[i * d + k];
-      }
-      const double mean = sum / n;
+      const double mean = sum[k] / n;
       s.mean[k] = static_cast<float>(mean);
-      variance[k] = std::max(sq / n - mean * mean, 0.0);
+      variance[k] = std::max(sq[k] / n - mean * mean, 0.0);
       mean_variance += variance[k] / d;
     }
     // Features nearly constant over a small training set (dead ReLUs, a dozen images) would be
@@ -48,17 +62,12 @@ struct Standardizer {
     return s;
   }
 
-  Tensor apply_rows(const Tensor& x, const std::vector<int64_t>& rows) const {
-    const int64_t d = x.dim(1);
-    Tensor out(DType::kFloat32, {static_cast<int64_t>(rows.size()), d});
-    float* o = out.data<float>();
-    const float* p = x.data<float>();
-    for (size_t r = 0; r < rows.size(); ++r) {
-      for (int64_t k = 0; k < d; ++k) {
-        o[r * d + k] = (p[rows[r] * d + k] - mean[k]) * inv_std[k];
-      }
+  void apply(Tensor& rows) const {
+    const int64_t d = rows.dim(1);
+    float* p = rows.data<float>();
+    for (int64_t r = 0; r < rows.dim(0); ++r) {
+      for (int64_t k = 0; k < d; ++k) p[r * d + k] = (p[r * d + k] - mean[k]) * inv_std[k];
     }
-    return out;
   }
 
   // W' = W·diag(1/σ), b' = b − W'·μ: the same logits from raw features.
@@ -83,25 +92,77 @@ std::vector<int64_t> all_rows(int64_t n) {
   return rows;
 }
 
-Status check_features(const Tensor& x, size_t labels, const char* what) {
-  if (x.dtype() != DType::kFloat32 || x.rank() != 2 || x.dim(0) != static_cast<int64_t>(labels)) {
-    return invalid_argument(std::string(what) + " features " + describe(x) + " do not match " +
-                            std::to_string(labels) + " labels");
+Status check_features(const std::shared_ptr<const FeatureStore>& x, size_t labels,
+                      const char* what) {
+  if (x == nullptr || x->rows() != static_cast<int64_t>(labels)) {
+    return invalid_argument(
+        std::string(what) + " features (" +
+        (x == nullptr ? std::string("none") : std::to_string(x->rows()) + " rows") +
+        ") do not match " + std::to_string(labels) + " labels");
   }
   return Status::ok();
 }
 
+// Loss and accuracy over the store a block at a time, standardised first when asked.
+Result<Evaluation> evaluate_blocks(const LinearLayer& head, const FeatureStore& x,
+                                   const std::vector<int32_t>& labels,
+                                   const Standardizer* standardizer) {
+  const int64_t n = x.rows();
+  if (n != static_cast<int64_t>(labels.size())) {
+    return invalid_argument("evaluation: " + std::to_string(n) + " feature rows but " +
+                            std::to_string(labels.size()) + " labels");
+  }
+  double loss_sum = 0;
+  int64_t correct = 0;
+  const int64_t block = block_rows(x.cols());
+  for (int64_t begin = 0; begin < n; begin += block) {
+    const int64_t count = std::min(block, n - begin);
+    FOVEA_ASSIGN_OR_RETURN(Tensor rows, x.read_rows(begin, count));
+    if (standardizer != nullptr) standardizer->apply(rows);
+    FOVEA_ASSIGN_OR_RETURN(Tensor logits, head.infer(rows));
+    const std::vector<int32_t> part(labels.begin() + begin, labels.begin() + begin + count);
+    FOVEA_ASSIGN_OR_RETURN(LossResult loss, softmax_cross_entropy(logits, part));
+    loss_sum += loss.loss * static_cast<double>(count);
+    correct += loss.correct;
+  }
+  return Evaluation{loss_sum / n, static_cast<double>(correct) / n};
+}
+
 }  // namespace
 
+Result<Evaluation> evaluate(const LinearLayer& head, const FeatureStore& features,
+                            const std::vector<int32_t>& labels) {
+  return evaluate_blocks(head, features, labels, nullptr);
+}
+
 Result<Evaluation> evaluate(const LinearLayer& head, const LabelledFeatures& data) {
-  FOVEA_ASSIGN_OR_RETURN(Tensor logits, head.infer(data.features));
-  FOVEA_ASSIGN_OR_RETURN(LossResult loss, softmax_cross_entropy(logits, data.labels));
-  return Evaluation{loss.loss, static_cast<double>(loss.correct) / data.labels.size()};
+  FOVEA_ASSIGN_OR_RETURN(std::unique_ptr<FeatureStore> store, FeatureStore::wrap(data.features));
+  return evaluate_blocks(head, *store, data.labels, nullptr);
 }
 
 Result<HeadTrainingResult> train_linear_head(const FeatureSource& train_features,
                                              const std::vector<int32_t>& train_labels,
                                              const LabelledFeatures* validation, int classes,
+                                             const HeadTrainingOptions& options,
+                                             const TrainingCallbacks& callbacks) {
+  const FeatureStoreSource stores = [&](int epoch) -> Result<std::shared_ptr<const FeatureStore>> {
+    FOVEA_ASSIGN_OR_RETURN(Tensor x, train_features(epoch));
+    FOVEA_ASSIGN_OR_RETURN(std::shared_ptr<const FeatureStore> store, FeatureStore::wrap(x));
+    return store;
+  };
+  LabelledFeatureStore stored_validation;
+  if (validation != nullptr) {
+    FOVEA_ASSIGN_OR_RETURN(stored_validation.features, FeatureStore::wrap(validation->features));
+    stored_validation.labels = validation->labels;
+  }
+  return train_linear_head(stores, train_labels,
+                           validation != nullptr ? &stored_validation : nullptr, classes, options,
+                           callbacks);
+}
+
+Result<HeadTrainingResult> train_linear_head(const FeatureStoreSource& train_features,
+                                             const std::vector<int32_t>& train_labels,
+                                             const LabelledFeatureStore* validation, int classes,
                                              const HeadTrainingOptions& options,
                                              const TrainingCallbacks& callbacks) {
   if (options.epochs <= 0 || options.batch <= 0 || !(options.learning_rate > 0)) {
@@ -116,31 +177,32 @@ Result<HeadTrainingResult> train_linear_head(const FeatureSource& train_features
   }
 
   const int64_t n = static_cast<int64_t>(train_labels.size());
-  FOVEA_ASSIGN_OR_RETURN(Tensor first, train_features(0));
-  FOVEA_RETURN_IF_ERROR(check_features(first, train_labels.size(), "training"));
-  const Standardizer standardizer = Standardizer::fit(first, options.standardize);
-  Tensor val_x;
+  FOVEA_ASSIGN_OR_RETURN(std::shared_ptr<const FeatureStore> x, train_features(0));
+  FOVEA_RETURN_IF_ERROR(check_features(x, train_labels.size(), "training"));
+  const int64_t d = x->cols();
+  FOVEA_ASSIGN_OR_RETURN(const Standardizer standardizer,
+                         Standardizer::fit(*x, options.standardize));
   if (validation != nullptr) {
     FOVEA_RETURN_IF_ERROR(
         check_features(validation->features, validation->labels.size(), "validation"));
-    if (validation->features.dim(1) != first.dim(1)) {
+    if (validation->features->cols() != d) {
       return invalid_argument("validation features have a different size");
     }
-    val_x = standardizer.apply_rows(validation->features, all_rows(validation->features.dim(0)));
   }
 
   HeadTrainingResult result;
-  result.head = std::make_unique<LinearLayer>(first.dim(1), classes, options.seed);
+  result.head = std::make_unique<LinearLayer>(d, classes, options.seed);
   LinearLayer& head = *result.head;
   EarlyStopping stopping(validation != nullptr ? options.patience : 0);
   std::mt19937_64 rng(options.seed ^ 0x9e3779b97f4a7c15ull);
   std::vector<int64_t> order = all_rows(n);
 
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
-    Tensor x = first;
     if (epoch > 0) {
+      x.reset();  // an augmented epoch's new store need not sit beside the old one
       FOVEA_ASSIGN_OR_RETURN(x, train_features(epoch));
       FOVEA_RETURN_IF_ERROR(check_features(x, train_labels.size(), "training"));
+      if (x->cols() != d) return invalid_argument("training features changed size");
     }
     EpochReport report;
     report.epoch = epoch;
@@ -154,7 +216,9 @@ Result<HeadTrainingResult> train_linear_head(const FeatureSource& train_features
       const std::vector<int64_t> rows(order.begin() + begin, order.begin() + end);
       std::vector<int32_t> labels;
       for (int64_t r : rows) labels.push_back(train_labels[static_cast<size_t>(r)]);
-      FOVEA_ASSIGN_OR_RETURN(Tensor logits, head.forward(standardizer.apply_rows(x, rows)));
+      FOVEA_ASSIGN_OR_RETURN(Tensor batch, x->gather(rows));
+      standardizer.apply(batch);
+      FOVEA_ASSIGN_OR_RETURN(Tensor logits, head.forward(batch));
       FOVEA_ASSIGN_OR_RETURN(LossResult loss, softmax_cross_entropy(logits, labels, class_weights));
       FOVEA_RETURN_IF_ERROR(head.backward(loss.logits_grad).status());
       optimizer->step(head.parameters(), report.learning_rate);
@@ -168,7 +232,8 @@ Result<HeadTrainingResult> train_linear_head(const FeatureSource& train_features
     report.train_accuracy = static_cast<double>(correct) / n;
     bool stop = false;
     if (validation != nullptr) {
-      FOVEA_ASSIGN_OR_RETURN(Evaluation val, evaluate(head, {val_x, validation->labels}));
+      FOVEA_ASSIGN_OR_RETURN(Evaluation val, evaluate_blocks(head, *validation->features,
+                                                             validation->labels, &standardizer));
       report.val_loss = val.loss;
       report.val_accuracy = val.accuracy;
       stop = stopping.observe(epoch, val.accuracy, head);

@@ -3,6 +3,8 @@
 // epoch and early stopping that keeps the best epoch's head. Features are standardised
 // (per-dimension mean/std of the first epoch's training features) while training, and the
 // standardisation is folded into the returned head's weights, so the head reads raw features.
+// Features come in FeatureStores (memory or disk) and are read a mini-batch at a time, so a
+// store on disk gives the same head as one in memory.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +14,7 @@
 
 #include "engine/core/status.h"
 #include "engine/core/tensor.h"
+#include "engine/training/feature_store.h"
 #include "engine/training/linear_layer.h"
 #include "engine/training/lr_schedule.h"
 #include "engine/training/optimizer.h"
@@ -51,8 +54,17 @@ struct LabelledFeatures {
   std::vector<int32_t> labels;  // N labels in [0, classes)
 };
 
-// Each epoch's training features: the same cached tensor, or recomputed from augmented images.
-// Rows must follow `train_labels`' order.
+// Labelled rows in a store (in memory or on disk).
+struct LabelledFeatureStore {
+  std::shared_ptr<const FeatureStore> features;
+  std::vector<int32_t> labels;
+};
+
+// Each epoch's training features: the same cached store, or a new one recomputed from augmented
+// images. Rows must follow `train_labels`' order. The trainer drops its reference to the
+// previous epoch's store before asking for the next one.
+using FeatureStoreSource = std::function<Result<std::shared_ptr<const FeatureStore>>(int epoch)>;
+// The same with in-memory tensors (wrapped in stores without copying).
 using FeatureSource = std::function<Result<Tensor>(int epoch)>;
 
 struct TrainingCallbacks {
@@ -61,17 +73,24 @@ struct TrainingCallbacks {
   std::function<void(const EpochReport&)> epoch;
 };
 
+Result<HeadTrainingResult> train_linear_head(const FeatureStoreSource& train_features,
+                                             const std::vector<int32_t>& train_labels,
+                                             const LabelledFeatureStore* validation, int classes,
+                                             const HeadTrainingOptions& options,
+                                             const TrainingCallbacks& callbacks = {});
 Result<HeadTrainingResult> train_linear_head(const FeatureSource& train_features,
                                              const std::vector<int32_t>& train_labels,
                                              const LabelledFeatures* validation, int classes,
                                              const HeadTrainingOptions& options,
                                              const TrainingCallbacks& callbacks = {});
 
-// Loss and accuracy of `head` on a labelled set (no class weights).
+// Loss and accuracy of `head` on a labelled set (no class weights), in blocks of rows.
 struct Evaluation {
   double loss = 0;
   double accuracy = 0;
 };
 Result<Evaluation> evaluate(const LinearLayer& head, const LabelledFeatures& data);
+Result<Evaluation> evaluate(const LinearLayer& head, const FeatureStore& features,
+                            const std::vector<int32_t>& labels);
 
 }  // namespace fovea::training

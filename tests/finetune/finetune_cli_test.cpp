@@ -1,6 +1,7 @@
 // `fovea finetune` end to end on tiny generated folders (the bundled MobileNetV2 at 32×32, two
 // epochs): bad data messages, skipped images counted, --force, and `fovea classify` picking up
-// the labels file written beside the new model.
+// the labels file written beside the new model; features over --feature-memory-mb go to a
+// nameless file in --cache-dir and give the same model byte for byte.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,6 +10,7 @@
 
 #include "tests/common/fovea_process.h"
 #include "tests/finetune/fashion_mnist.h"
+#include "tests/finetune/feature_store_testing.h"
 
 namespace fovea::testing {
 namespace {
@@ -86,6 +88,56 @@ TEST_F(FinetuneCli, OneClassIsAnError) {
   const FoveaRun run = run_fovea_program(command());
   EXPECT_NE(run.exit_code, 0);
   EXPECT_NE(run.err.find("only one class"), std::string::npos) << run.err;
+}
+
+TEST_F(FinetuneCli, FeaturesOnDiskGiveTheSameModelAsInMemory) {
+  add_class("dark", 5, 10);
+  add_class("light", 5, 220);
+  for (const char* sub : {"memory", "disk", "cache"}) fs::create_directories(dir_ / sub);
+  // The same --out file name in two folders, so the models' bytes (metadata included) compare.
+  auto run = [&](const std::string& sub, const std::string& extra) {
+    return run_fovea_program("finetune --model " + bundled_mobilenet() + " --data " +
+                             (dir_ / "data").string() + " --out " +
+                             (dir_ / sub / "new.onnx").string() +
+                             " --input-size 32 --epochs 2 --val-split 0.2 --augment " + extra);
+  };
+  const FoveaRun memory = run("memory", "");
+  ASSERT_EQ(memory.exit_code, 0) << memory.out << memory.err;
+  EXPECT_EQ(memory.out.find("on disk"), std::string::npos) << memory.out;
+  const std::string cache = (dir_ / "cache").string();
+  const FoveaRun disk = run("disk", "--feature-memory-mb 0.01 --cache-dir " + cache);
+  ASSERT_EQ(disk.exit_code, 0) << disk.out << disk.err;
+  // 10 images x 1280 floats = 50 KB, over a 10 KB budget.
+  EXPECT_NE(disk.out.find("features: 10 x 1280 floats = 50 KB on disk in " + cache +
+                          " (over the 10 KB memory budget)"),
+            std::string::npos)
+      << disk.out;
+  auto bytes = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string model = bytes(dir_ / "memory" / "new.onnx");
+  ASSERT_FALSE(model.empty());
+  EXPECT_TRUE(model == bytes(dir_ / "disk" / "new.onnx"));
+  EXPECT_EQ(files_in(dir_ / "cache"), 0);
+}
+
+TEST_F(FinetuneCli, UnusableCacheDirIsAnError) {
+  add_class("dark", 2, 10);
+  add_class("light", 2, 220);
+  const FoveaRun missing = run_fovea_program(command("--cache-dir " + (dir_ / "nope").string()));
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("--cache-dir " + (dir_ / "nope").string() + ": not a directory"),
+            std::string::npos)
+      << missing.err;
+  // /proc takes no new files, even from root.
+  const FoveaRun proc = run_fovea_program(command("--feature-memory-mb 0 --cache-dir /proc"));
+  EXPECT_NE(proc.exit_code, 0);
+  EXPECT_NE(proc.err.find("feature cache '/proc': cannot create a temporary file there"),
+            std::string::npos)
+      << proc.err;
+  EXPECT_NE(proc.err.find("writable"), std::string::npos) << proc.err;
+  EXPECT_FALSE(fs::exists(dir_ / "new.onnx"));
 }
 
 }  // namespace

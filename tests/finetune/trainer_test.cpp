@@ -1,6 +1,7 @@
 // The head trainer on synthetic features: it learns a separable problem, a seed reproduces a
 // run exactly, early stopping hands back the best epoch's head, and the folded
-// standardisation gives the same logits on raw features.
+// standardisation gives the same logits on raw features. Features on disk (a FeatureStore over
+// its budget) give bit-identical heads to features in memory, and leave no file behind.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -8,6 +9,8 @@
 
 #include "engine/training/head_trainer.h"
 #include "engine/training/softmax_cross_entropy.h"
+#include "tests/common/fovea_process.h"
+#include "tests/finetune/feature_store_testing.h"
 
 namespace fovea::training {
 namespace {
@@ -126,6 +129,79 @@ TEST(HeadTrainer, RejectsBadSettings) {
   EXPECT_FALSE(train_linear_head(cached(train.features), train.labels, nullptr, 1, o).is_ok());
   std::vector<int32_t> short_labels(train.labels.begin(), train.labels.end() - 1);
   EXPECT_FALSE(train_linear_head(cached(train.features), short_labels, nullptr, 3, o).is_ok());
+}
+
+class HeadTrainerStores : public testing::TempDirTest {
+ protected:
+  std::shared_ptr<const FeatureStore> store(const Tensor& features, FeatureStorage storage) {
+    auto s = FeatureStore::create(features.dim(0), features.dim(1), {storage, dir_.string()});
+    EXPECT_TRUE(s.is_ok()) << s.status().message();
+    EXPECT_TRUE((*s)->write_rows(0, features).is_ok());
+    return std::move(s).value();
+  }
+};
+
+TEST_F(HeadTrainerStores, FeaturesOnDiskGiveTheSameHeadAsInMemory) {
+  const LabelledFeatures train = blobs(30, 9, 1.2f);
+  const LabelledFeatures val = blobs(10, 10, 1.2f);
+  HeadTrainingOptions o = quick_options("adam");
+  o.batch = 7;  // uneven last batch
+  o.balance_classes = true;
+  o.optimizer.weight_decay = 1e-3f;
+  o.patience = 4;
+  auto run = [&](FeatureStorage storage) {
+    const auto x = store(train.features, storage);
+    const LabelledFeatureStore v{store(val.features, storage), val.labels};
+    EXPECT_EQ(x->on_disk(), storage == FeatureStorage::kDisk);
+    FeatureStoreSource source = [x](int) -> Result<std::shared_ptr<const FeatureStore>> {
+      return x;
+    };
+    return train_linear_head(source, train.labels, &v, 3, o).value();
+  };
+  const HeadTrainingResult memory = run(FeatureStorage::kMemory);
+  const HeadTrainingResult disk = run(FeatureStorage::kDisk);
+  for (const auto& [a, b] : {std::pair{&memory.head->weight(), &disk.head->weight()},
+                             {&memory.head->bias(), &disk.head->bias()}}) {
+    EXPECT_EQ(std::memcmp(a->value.raw_data(), b->value.raw_data(), a->value.byte_size()), 0);
+  }
+  ASSERT_EQ(memory.history.size(), disk.history.size());
+  EXPECT_EQ(memory.best_epoch, disk.best_epoch);
+  for (size_t e = 0; e < memory.history.size(); ++e) {
+    EXPECT_EQ(memory.history[e].train_loss, disk.history[e].train_loss) << e;
+    EXPECT_EQ(memory.history[e].val_accuracy, disk.history[e].val_accuracy) << e;
+  }
+  // The tensor interface (the same rows wrapped in memory) agrees too.
+  const HeadTrainingResult tensors =
+      train_linear_head(cached(train.features), train.labels, &val, 3, o).value();
+  EXPECT_EQ(
+      std::memcmp(tensors.head->weight().value.raw_data(), disk.head->weight().value.raw_data(),
+                  tensors.head->weight().value.byte_size()),
+      0);
+  const auto test_x = store(blobs(20, 11, 1.2f).features, FeatureStorage::kDisk);
+  const std::vector<int32_t> test_labels = blobs(20, 11, 1.2f).labels;
+  EXPECT_EQ(evaluate(*disk.head, *test_x, test_labels).value().accuracy,
+            evaluate(*memory.head, blobs(20, 11, 1.2f)).value().accuracy);
+  EXPECT_EQ(testing::files_in(dir_), 0);
+}
+
+// With augmentation each epoch brings a new store; the trainer lets go of the last one first,
+// so two epochs' files never coexist, and an error midway leaves no file behind.
+TEST_F(HeadTrainerStores, PerEpochStoresAreReleasedAndAFailureLeavesNoFile) {
+  const LabelledFeatures train = blobs(10, 12, 0.5f);
+  std::vector<int> mapped_when_asked;
+  FeatureStoreSource source = [&](int epoch) -> Result<std::shared_ptr<const FeatureStore>> {
+    mapped_when_asked.push_back(testing::mappings_under(dir_));
+    if (epoch == 3) return internal_error("the backbone failed");
+    return store(train.features, FeatureStorage::kDisk);
+  };
+  HeadTrainingOptions o = quick_options("sgd");
+  o.epochs = 5;
+  const auto result = train_linear_head(source, train.labels, nullptr, 3, o);
+  ASSERT_FALSE(result.is_ok());
+  EXPECT_EQ(result.status().message(), "the backbone failed");
+  EXPECT_EQ(mapped_when_asked, (std::vector<int>{0, 0, 0, 0}));
+  EXPECT_EQ(testing::mappings_under(dir_), 0);
+  EXPECT_EQ(testing::files_in(dir_), 0);
 }
 
 }  // namespace
