@@ -66,6 +66,10 @@ struct KernelRequest {
   std::vector<LayoutPtr> input_layouts;
   // PlanOptions::fast_math: kernels may trade exactness (within 1e-3 relative L2) for speed.
   bool fast_math = false;
+  // PlanOptions::release_constants: the plan drops a constant input once its kernels have
+  // copied it, so a kernel that copies weights into its own layout holds the only copy (no
+  // reason to borrow the graph's buffer to save memory).
+  bool constants_released = false;
   std::string describe() const;  // "model.onnx: node 'conv1' (Conv)"
   LayoutPtr input_layout(size_t i) const {
     return i < input_layouts.size() ? input_layouts[i] : nullptr;
@@ -87,6 +91,10 @@ class Kernel {
   // both when that input is not read afterwards and the layouts and sizes match). The kernel
   // must be correct both with and without the sharing.
   virtual std::optional<size_t> inplace_input(size_t /*i*/) const { return std::nullopt; }
+  // Optional: false when run() does not read input `i` (a constant the kernel copied at
+  // prepare, e.g. weights a device backend uploaded once). The plan then passes an empty
+  // Tensor there instead of moving the constant into the backend's memory on every run.
+  virtual bool reads_input(size_t /*i*/) const { return true; }
   // Optional, for a kernel whose output 0 is its inputs' bytes laid end to end (a Concat whose
   // slices are contiguous, e.g. along channels at batch 1): per input, the byte offset of its
   // bytes inside output 0, in the layouts of the request and output_layout(0). The plan may then

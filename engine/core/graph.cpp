@@ -12,6 +12,13 @@ ValueId Graph::add_value(Value value) {
   return id;
 }
 
+void Graph::release_constant(ValueId id) {
+  Value& v = value(id);
+  if (!v.is_constant()) return;
+  v.constant = Tensor();
+  v.constant_released = true;
+}
+
 ValueId Graph::add_constant(const std::string& base, Tensor value) {
   std::string name = base;
   for (int suffix = 1; find_value(name) != kNoValue; ++suffix) {

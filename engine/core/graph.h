@@ -25,7 +25,10 @@ struct Value {
   Shape shape;              // dims may be kDynamicDim
   bool rank_known = false;  // false: nothing is known about the shape yet
   Tensor constant;          // non-empty for initializers and folded constants
-  bool is_constant() const { return !constant.empty(); }
+  // A constant whose data was handed over to the kernels that use it (see
+  // PlanOptions::release_constants): still a constant, but `constant` is empty.
+  bool constant_released = false;
+  bool is_constant() const { return !constant.empty() || constant_released; }
 };
 
 struct Node {
@@ -57,6 +60,9 @@ class Graph {
   ValueId find_value(const std::string& name) const;
   Value& value(ValueId id) { return values[static_cast<size_t>(id)]; }
   const Value& value(ValueId id) const { return values[static_cast<size_t>(id)]; }
+
+  // Drops a constant's data, keeping its name, dtype and shape (Value::constant_released).
+  void release_constant(ValueId id);
 
   // For each value, the indices of the nodes that read it.
   std::vector<std::vector<size_t>> consumers() const;

@@ -7,18 +7,49 @@ Result<std::unique_ptr<Executor>> Executor::create(Graph graph, std::unique_ptr<
                                                    const PlanOptions& options) {
   std::unique_ptr<Executor> executor(new Executor());
   executor->options_ = options;
-  executor->graph_ = std::move(graph);
   executor->primary_ = std::move(primary);
   executor->fallback_ = std::move(fallback);
   // Only prepare eagerly when every input's shape is known apart from free dims: a model whose
   // inputs have unknown rank gets its plan on the first run.
   bool ranks_known = true;
-  for (ValueId id : executor->graph_.inputs) ranks_known &= executor->graph_.value(id).rank_known;
-  if (ranks_known) {
-    FOVEA_ASSIGN_OR_RETURN(Plan * plan, executor->plan_for(executor->default_input_shapes()));
-    (void)plan;
+  bool shapes_fixed = true;
+  for (ValueId id : graph.inputs) {
+    const Value& input = graph.value(id);
+    ranks_known &= input.rank_known;
+    shapes_fixed &= input.rank_known && is_static(input.shape);
   }
+  if (!shapes_fixed) {
+    executor->graph_ = std::move(graph);
+    if (ranks_known) {
+      FOVEA_ASSIGN_OR_RETURN(Plan * plan, executor->plan_for(executor->default_input_shapes()));
+      (void)plan;
+    }
+    return executor;
+  }
+  // Fixed input shapes: the one plan there can be takes the graph's constants, and its kernels
+  // keep the only copy of each weight (in their own layouts). The executor keeps the rest.
+  executor->graph_ = graph;
+  for (Value& value : executor->graph_.values) {
+    if (value.is_constant()) {
+      value.constant = Tensor();
+      value.constant_released = true;
+    }
+  }
+  executor->options_.release_constants = true;
+  FOVEA_ASSIGN_OR_RETURN(auto plan,
+                         executor->build_plan(std::move(graph), executor->default_input_shapes()));
+  executor->plans_.emplace(executor->default_input_shapes(), std::move(plan));
+  executor->single_plan_ = true;
   return executor;
+}
+
+Result<std::unique_ptr<Plan>> Executor::build_plan(Graph graph,
+                                                   const std::vector<Shape>& input_shapes) {
+  std::map<std::string, Shape> by_name;
+  for (size_t i = 0; i < graph.inputs.size() && i < input_shapes.size(); ++i) {
+    by_name[graph.value(graph.inputs[i]).name] = input_shapes[i];
+  }
+  return Plan::build(std::move(graph), *primary_, *fallback_, by_name, options_);
 }
 
 std::vector<Shape> Executor::default_input_shapes() const {
@@ -36,11 +67,15 @@ std::vector<Shape> Executor::default_input_shapes() const {
 Result<Plan*> Executor::plan_for(const std::vector<Shape>& input_shapes) {
   auto it = plans_.find(input_shapes);
   if (it != plans_.end()) return it->second.get();
-  std::map<std::string, Shape> by_name;
-  for (size_t i = 0; i < graph_.inputs.size() && i < input_shapes.size(); ++i) {
-    by_name[graph_.value(graph_.inputs[i]).name] = input_shapes[i];
+  if (single_plan_) {
+    std::string shapes;
+    for (const Shape& shape : default_input_shapes()) {
+      shapes += (shapes.empty() ? "" : ", ") + shape_to_string(shape);
+    }
+    return invalid_argument(graph_.source + ": the model's input shapes are fixed (" + shapes +
+                            "); it cannot be planned for other shapes");
   }
-  FOVEA_ASSIGN_OR_RETURN(auto plan, Plan::build(graph_, *primary_, *fallback_, by_name, options_));
+  FOVEA_ASSIGN_OR_RETURN(auto plan, build_plan(graph_, input_shapes));
   Plan* raw = plan.get();
   plans_.emplace(input_shapes, std::move(plan));
   return raw;

@@ -1,7 +1,9 @@
 // Executor: runs a graph on a backend for any input shapes, building one Plan per input-shape
 // signature on first use and reusing it afterwards. The plan for the graph's declared shapes
 // (batch 1 where the batch is free) is built up front, so primitives and reordered weights
-// exist once the executor is constructed.
+// exist once the executor is constructed. When every input shape is fixed there is only ever
+// that one plan, and it takes over the graph's constants: each weight is then held once, in
+// the layout its kernel wants (graph() keeps the constants' names, dtypes and shapes only).
 #pragma once
 
 #include <map>
@@ -37,6 +39,7 @@ class Executor {
 
  private:
   Executor() = default;
+  Result<std::unique_ptr<Plan>> build_plan(Graph graph, const std::vector<Shape>& input_shapes);
 
   Graph graph_;
   std::unique_ptr<Backend> primary_;
@@ -44,6 +47,8 @@ class Executor {
   PlanOptions options_;
   std::mutex mutex_;  // guards plans_ and context_, and serialises runs
   std::map<std::vector<Shape>, std::unique_ptr<Plan>> plans_;
+  // Fixed input shapes: one plan, which holds the weights; graph_ keeps only their metadata.
+  bool single_plan_ = false;
   // Activation memory shared by every plan's runs (runs are serialised); grows to the largest
   // plan's arena. A per-caller Session will own its own.
   RunContext context_;

@@ -42,12 +42,12 @@ size_t plain_bytes(DType dtype, const Shape& shape) {
 
 }  // namespace
 
-Result<std::unique_ptr<Plan>> Plan::build(const Graph& graph, Backend& primary, Backend& fallback,
+Result<std::unique_ptr<Plan>> Plan::build(Graph graph, Backend& primary, Backend& fallback,
                                           const std::map<std::string, Shape>& input_shapes,
                                           const PlanOptions& plan_options) {
   std::unique_ptr<Plan> plan(new Plan());
   plan->options_ = plan_options;
-  plan->graph_ = graph;
+  plan->graph_ = std::move(graph);
   InferOptions options;
   options.input_shapes = input_shapes;
   FOVEA_ASSIGN_OR_RETURN(InferResult inferred, infer_shapes(plan->graph_, options));
@@ -75,10 +75,43 @@ Status Plan::prepare_steps(Backend& primary, Backend& fallback) {
     if (!known_[v].empty()) slot.storage = Storage::kKnown;
   }
   for (ValueId id : g.inputs) slots_[static_cast<size_t>(id)].storage = Storage::kInput;
+  // Per value: readers not yet prepared, and whether a prepared one reads it at run time.
+  std::vector<int64_t> unprepared_readers(g.values.size(), 0);
+  std::vector<bool> read_at_run(g.values.size(), false);
+  for (const Node& node : g.nodes) {
+    for (ValueId in : node.inputs) {
+      if (in != kNoValue) ++unprepared_readers[static_cast<size_t>(in)];
+    }
+  }
+  if (options_.release_constants) {  // constants the optimizer left without readers
+    std::vector<ValueId> all(g.values.size());
+    for (size_t v = 0; v < all.size(); ++v) all[v] = static_cast<ValueId>(v);
+    release_unread_constants(all, unprepared_readers, read_at_run);
+  }
   for (size_t n = 0; n < g.nodes.size(); ++n) {
-    if (outputs_known(g.nodes[n], known_)) continue;  // computed at build time
-    FOVEA_ASSIGN_OR_RETURN(bool viewed, try_add_view(n));
-    if (!viewed) FOVEA_RETURN_IF_ERROR(add_node_step(n, primary, fallback));
+    const size_t steps_before = steps_.size();
+    if (!outputs_known(g.nodes[n], known_)) {  // else computed at build time
+      FOVEA_ASSIGN_OR_RETURN(bool viewed, try_add_view(n));
+      if (!viewed) FOVEA_RETURN_IF_ERROR(add_node_step(n, primary, fallback));
+    }
+    for (size_t i = steps_before; i < steps_.size(); ++i) {
+      const Step& step = steps_[i];
+      for (size_t j = 0; j < step.inputs.size(); ++j) {
+        const int32_t in = step.inputs[j];
+        if (in >= 0 && static_cast<size_t>(in) < g.values.size() &&
+            (!step.kernel || step.kernel->reads_input(j))) {
+          read_at_run[static_cast<size_t>(in)] = true;
+        }
+      }
+    }
+    for (ValueId in : g.nodes[n].inputs) {
+      if (in != kNoValue) --unprepared_readers[static_cast<size_t>(in)];
+    }
+    // Each kernel copies what it keeps while it is prepared: release weights as soon as their
+    // last reader has them, so the graph's copy and the kernel's never all coexist.
+    if (options_.release_constants) {
+      release_unread_constants(g.nodes[n].inputs, unprepared_readers, read_at_run);
+    }
   }
   // Graph outputs are returned plain and freshly allocated per run.
   for (ValueId id : g.outputs) {
@@ -89,6 +122,21 @@ Status Plan::prepare_steps(Backend& primary, Backend& fallback) {
     output_slots_.push_back(slot);
   }
   return Status::ok();
+}
+
+void Plan::release_unread_constants(const std::vector<ValueId>& inputs,
+                                    std::vector<int64_t>& unprepared_readers,
+                                    const std::vector<bool>& read_at_run) {
+  for (ValueId v : inputs) {
+    if (v == kNoValue) continue;
+    const auto i = static_cast<size_t>(v);
+    if (known_[i].empty() || unprepared_readers[i] > 0 || read_at_run[i] ||
+        graph_.is_graph_output(v)) {
+      continue;
+    }
+    known_[i] = Tensor();
+    graph_.release_constant(v);
+  }
 }
 
 Result<int32_t> Plan::plain_slot(int32_t slot) {
@@ -156,6 +204,7 @@ Status Plan::add_node_step(size_t node_index, Backend& primary, Backend& fallbac
   request.graph = &g;
   request.node = &node;
   request.fast_math = options_.fast_math;
+  request.constants_released = options_.release_constants;
   for (ValueId in : node.inputs) {
     request.inputs.push_back(in == kNoValue ? ValueInfo{} : info_of(g.value(in), known_[in]));
   }

@@ -27,6 +27,11 @@ struct PlanOptions {
   bool optimize = true;    // run engine/passes (fusions, folding) before preparing kernels
   bool fast_math = false;  // allow faster, slightly less exact kernels (e.g. Winograd conv)
   bool profile = false;    // time every step (see Plan::last_profile)
+  // Let the plan drop each constant once every kernel using it has made its own copy (or
+  // never reads it at run time), so weights are held once, in the kernels' layouts. Only for
+  // a caller that builds no other plan from the graph's constants: Executor sets it for graphs
+  // whose input shapes are all fixed.
+  bool release_constants = false;
 };
 
 // One step's timing from the last profiled run.
@@ -75,8 +80,7 @@ class Plan {
  public:
   // `primary` is offered every node first; `fallback` (the reference backend) takes the rest,
   // and every node whose output shape depends on run-time values. Both must outlive the plan.
-  static Result<std::unique_ptr<Plan>> build(const Graph& graph, Backend& primary,
-                                             Backend& fallback,
+  static Result<std::unique_ptr<Plan>> build(Graph graph, Backend& primary, Backend& fallback,
                                              const std::map<std::string, Shape>& input_shapes,
                                              const PlanOptions& options = {});
 
@@ -142,6 +146,11 @@ class Plan {
 
   Plan() = default;
   Status prepare_steps(Backend& primary, Backend& fallback);
+  // With options_.release_constants: drops build-time values no step reads at run time,
+  // `reads[v]` counting the unprepared readers of value v (see prepare_steps).
+  void release_unread_constants(const std::vector<ValueId>& inputs,
+                                std::vector<int64_t>& unprepared_readers,
+                                const std::vector<bool>& read_at_run);
   Result<int32_t> plain_slot(int32_t slot);
   Status add_node_step(size_t node_index, Backend& primary, Backend& fallback);
   Result<bool> try_add_view(size_t node_index);

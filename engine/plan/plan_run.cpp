@@ -87,7 +87,7 @@ Status Plan::run_step(Step& step, std::byte* arena, std::vector<Tensor>& values,
     std::vector<Tensor> inputs;
     inputs.reserve(step.inputs.size());
     for (int32_t in : step.inputs) {
-      if (in < 0) {
+      if (in < 0 || !step.kernel->reads_input(inputs.size())) {
         inputs.emplace_back();
         continue;
       }

@@ -29,8 +29,8 @@ Status add_initializers(onnx::GraphProto& proto, const std::unordered_set<std::s
     }
     if (used.count(name) == 0) continue;  // unused weights are not worth holding
     FOVEA_ASSIGN_OR_RETURN(Tensor tensor,
-                           tensor_from_proto(init, "initializer '" + name + "'", from));
-    // Release the protobuf's copy as soon as the engine holds one (clear() keeps capacity).
+                           take_tensor_from_proto(init, "initializer '" + name + "'", from));
+    // Release the protobuf's copy, if one was made, as soon as the engine holds the data.
     std::string().swap(*init.mutable_raw_data());
     Value value;
     value.name = name;

@@ -129,9 +129,18 @@ std::string onnx_type_name(int32_t onnx_type) {
   return "data type " + std::to_string(onnx_type);
 }
 
-Result<Tensor> tensor_from_proto(const TensorProto& proto, const std::string& what,
-                                 const TensorSource& from) {
-  const std::string where = (from.source.empty() ? "" : from.source + ": ") + what;
+namespace {
+
+struct CheckedHeader {
+  DType dtype = DType::kUndefined;
+  Shape shape;
+  int64_t count = 0;
+  int64_t bytes = 0;
+};
+
+// Everything about `proto` that can be checked before allocating its tensor.
+Result<CheckedHeader> checked_header(const TensorProto& proto, const std::string& where,
+                                     const std::string& what, const TensorSource& from) {
   const DType dtype = dtype_from_onnx(proto.data_type());
   if (dtype == DType::kUndefined) return invalid_argument(where + " has no data type");
   if (dtype == DType::kOther) {
@@ -174,6 +183,22 @@ Result<Tensor> tensor_from_proto(const TensorProto& proto, const std::string& wh
     }
   }
 
+  return CheckedHeader{dtype, std::move(shape), *count, bytes};
+}
+
+std::string where_of(const std::string& what, const TensorSource& from) {
+  return (from.source.empty() ? "" : from.source + ": ") + what;
+}
+
+}  // namespace
+
+Result<Tensor> tensor_from_proto(const TensorProto& proto, const std::string& what,
+                                 const TensorSource& from) {
+  const std::string where = where_of(what, from);
+  FOVEA_ASSIGN_OR_RETURN(CheckedHeader header, checked_header(proto, where, what, from));
+  const DType dtype = header.dtype;
+  const Shape& shape = header.shape;
+  const int64_t bytes = header.bytes;
   FOVEA_ASSIGN_OR_RETURN(Tensor tensor, Tensor::allocate(dtype, shape));
   if (proto.data_location() == TensorProto::EXTERNAL) {
     FOVEA_ASSIGN_OR_RETURN(ExternalDataRef ref, parse_external_data(proto, where));
@@ -187,12 +212,26 @@ Result<Tensor> tensor_from_proto(const TensorProto& proto, const std::string& wh
     if (bytes > 0) std::memcpy(tensor.raw_data(), raw.data(), raw.size());
     if (dtype == DType::kBool) {
       uint8_t* out = tensor.data<uint8_t>();
-      for (int64_t i = 0; i < *count; ++i) out[i] = out[i] != 0 ? 1 : 0;
+      for (int64_t i = 0; i < header.count; ++i) out[i] = out[i] != 0 ? 1 : 0;
     }
   } else {
     FOVEA_RETURN_IF_ERROR(fill_from_typed_fields(proto, where, tensor));
   }
   return tensor;
+}
+
+Result<Tensor> take_tensor_from_proto(TensorProto& proto, const std::string& what,
+                                      const TensorSource& from) {
+  const std::string where = where_of(what, from);
+  FOVEA_ASSIGN_OR_RETURN(CheckedHeader header, checked_header(proto, where, what, from));
+  const bool adoptable = proto.data_location() != TensorProto::EXTERNAL && proto.has_raw_data() &&
+                         header.dtype != DType::kBool && header.bytes > 0;
+  if (!adoptable) return tensor_from_proto(proto, what, from);
+  auto raw = std::make_shared<std::string>();
+  raw->swap(*proto.mutable_raw_data());
+  void* data = raw->data();
+  return Tensor::adopt(header.dtype, std::move(header.shape),
+                       std::shared_ptr<void>(std::move(raw), data), MemoryKind::kHost);
 }
 
 Status tensor_to_proto(const Tensor& tensor, const std::string& name, TensorProto* proto) {

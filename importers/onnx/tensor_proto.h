@@ -34,6 +34,11 @@ std::string onnx_type_name(int32_t onnx_type);
 Result<Tensor> tensor_from_proto(const onnx::TensorProto& proto, const std::string& what,
                                  const TensorSource& from);
 
+// Same, but a tensor stored as raw_data takes over the proto's buffer instead of copying it
+// (proto's raw_data is left empty): a model's weights are then never held twice while importing.
+Result<Tensor> take_tensor_from_proto(onnx::TensorProto& proto, const std::string& what,
+                                      const TensorSource& from);
+
 // Fills `proto` with `tensor` (dims, data type, little-endian raw_data) named `name`.
 Status tensor_to_proto(const Tensor& tensor, const std::string& name, onnx::TensorProto* proto);
 

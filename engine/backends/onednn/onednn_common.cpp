@@ -148,6 +148,14 @@ dnnl::memory reorder_constant(Context& ctx, const md& src_md, const void* data, 
   return dst;
 }
 
+bool PrimitiveKernel::reads_input(size_t i) const {
+  if (prefill_input_ == i) return true;
+  for (const Binding& b : bindings_) {
+    if (!b.output && b.index == i) return true;
+  }
+  return false;
+}
+
 Status PrimitiveKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs) {
   apply_threads(*ctx_);
   try {

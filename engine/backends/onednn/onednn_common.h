@@ -99,6 +99,8 @@ class PrimitiveKernel final : public Kernel {
   std::optional<std::vector<size_t>> input_offsets_in_output() const override {
     return input_offsets_;
   }
+  // Constants copied at prepare (weights, biases) are not bound, so not read at run time.
+  bool reads_input(size_t i) const override;
 
   void set_output_layouts(std::vector<LayoutPtr> layouts) { output_layouts_ = std::move(layouts); }
   // Output 0 is the inputs' bytes end to end, input i at offsets[i] (an in-place Concat).

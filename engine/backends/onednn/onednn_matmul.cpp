@@ -114,11 +114,13 @@ Result<KernelPtr> gemm_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   }
 
   const Tensor* b = constant_input(r, 1);
-  // Few rows (batch 1..8 classifier heads): the product is bound by reading the weights, so
-  // oneDNN's blocked weight formats buy little, and keeping the model's own layout lets the
-  // kernel use the graph's buffer instead of a second copy (VGG's FC layers are 400+ MB).
+  // Few rows (batch 1..16 classifier heads) where the graph keeps its constants (other plans
+  // may be built from them): keeping the model's own layout lets the kernel use the graph's
+  // buffer instead of a second copy (VGG's FC layers are 400+ MB), at some speed (blocked
+  // weights read faster). Where the plan releases the graph's copy, blocked costs nothing.
   constexpr int64_t kMaxRowsForPlainWeights = 16;
-  const bool borrow_weights = b != nullptr && alpha == 1.0f && d.m <= kMaxRowsForPlainWeights;
+  const bool borrow_weights =
+      b != nullptr && alpha == 1.0f && !r.constants_released && d.m <= kMaxRowsForPlainWeights;
   const md weights_md =
       (b != nullptr && !borrow_weights)
           ? md({d.k, d.n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any)
