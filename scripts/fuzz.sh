@@ -7,9 +7,11 @@
 #   scripts/fuzz.sh 600 fuzz_model  # one target
 #
 # Targets: fuzz_model (model bytes → import → plan → run), fuzz_tensor_proto (TensorProto
-# files), fuzz_image (image decoding + preprocessing). Corpora grow in build-fuzz/corpus/<target>
-# across runs; a crash, leak or timeout leaves its input in build-fuzz/artifacts/<target>/ and
-# fails the script. Reproduce one with: build-fuzz/fuzz/<target> <artifact file>.
+# files), fuzz_image (image decoding + preprocessing), fuzz_serve_request (a KServe v2 inference
+# request body → parsing and checks → run → response, as `fovea serve` does). Corpora grow in
+# build-fuzz/corpus/<target> across runs; a crash, leak or timeout leaves its input in
+# build-fuzz/artifacts/<target>/ and fails the script. Reproduce one with:
+# build-fuzz/fuzz/<target> <artifact file>. Results of the long runs: docs/fuzzing.md.
 # Environment: JOBS (build parallelism, default 2), FUZZ_SKIP_BUILD=1.
 set -euo pipefail
 
@@ -17,7 +19,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-15}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_model fuzz_tensor_proto fuzz_image)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_model fuzz_tensor_proto fuzz_image fuzz_serve_request)
 build="$root/build-fuzz"
 shared="$root/../shared/onnx-tests"
 debian="/usr/share/libonnx-testdata/data"
@@ -53,15 +55,18 @@ for target in "${targets[@]}"; do
   artifacts="$build/artifacts/$target"
   mkdir -p "$corpus" "$artifacts"
   max_len=65536
+  extra=()
   case "$target" in
     fuzz_model) seed "$corpus" model.onnx 600 ;;
     fuzz_tensor_proto) seed "$corpus" 'input_*.pb' 300; seed "$corpus" 'output_*.pb' 300
                        max_len=16384 ;;
     fuzz_image) python3 "$root/fuzz/make_image_seeds.py" "$corpus" ;;
+    fuzz_serve_request) cp "$root"/fuzz/seeds/serve_request/*.json "$corpus/"
+                        extra=(-dict="$root/fuzz/serve_request.dict"); max_len=16384 ;;
   esac
   echo "fuzz: $target for ${seconds}s ($(ls "$corpus" | wc -l) corpus files)"
   if ! "$build/fuzz/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-      -max_len="$max_len" -print_final_stats=1 -artifact_prefix="$artifacts/" \
+      -max_len="$max_len" -print_final_stats=1 -artifact_prefix="$artifacts/" "${extra[@]}" \
       "$corpus" 2>"$build/$target.log"; then
     echo "fuzz: $target FAILED; see $build/$target.log and $artifacts/" >&2
     tail -n 40 "$build/$target.log" >&2

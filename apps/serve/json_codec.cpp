@@ -45,7 +45,8 @@ void fill(HostTensor& tensor, const json& data, const std::string& name) {
                              std::to_string(tensor.element_count()) + " values, data has " +
                              std::to_string(values.size()));
   }
-  std::memcpy(tensor.raw_data(), values.data(), values.size() * sizeof(T));
+  // An empty tensor (a zero dim) has no buffer: memcpy's pointers must not be null even for 0.
+  if (!values.empty()) std::memcpy(tensor.raw_data(), values.data(), values.size() * sizeof(T));
 }
 
 template <typename T>

@@ -6,10 +6,10 @@
 #include <atomic>
 #include <chrono>
 #include <map>
-#include <opencv2/imgcodecs.hpp>
 
 #include "apps/serve/json_codec.h"
 #include "apps/serve/served_model.h"
+#include "runtime/vision/image_io.h"
 #include "runtime/vision/scores.h"
 
 namespace fovea::serve {
@@ -124,15 +124,14 @@ struct Server::Impl {
                                     : &req.files.begin()->second.content;
     }
     if (bytes->empty()) throw HttpError(400, "no image in the request body");
-    const cv::Mat encoded(1, static_cast<int>(bytes->size()), CV_8U,
-                          const_cast<char*>(bytes->data()));
-    cv::Mat image;
-    try {
-      image = cv::imdecode(encoded, cv::IMREAD_COLOR);
-    } catch (const cv::Exception&) {
-      image = cv::Mat();
+    // decode_image refuses a header declaring more pixels than the limit before decoding.
+    Result<cv::Mat> decoded = vision::decode_image(
+        {reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()}, "the uploaded image");
+    if (!decoded.is_ok()) {
+      const bool too_large = decoded.status().code() == StatusCode::kOutOfRange;
+      throw HttpError(too_large ? 413 : 400, decoded.status().message());
     }
-    if (image.empty()) throw HttpError(400, "the body is not an image OpenCV can decode");
+    const cv::Mat image = std::move(*decoded);
     const vision::Preprocessing& pre = *served.preprocessing;
     const cv::Mat view = vision::model_view(image, pre);
     HostTensor input(DataType::kFloat32, {1, 3, view.rows, view.cols},

@@ -1,15 +1,22 @@
 #include "runtime/vision/image_io.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <optional>
+
+#include "runtime/vision/image_header.h"
 
 namespace fovea::vision {
 namespace fs = std::filesystem;
@@ -25,6 +32,66 @@ std::string lower_extension(const std::string& path) {
 
 Status io_error(std::string message) { return {StatusCode::kIoError, std::move(message)}; }
 
+Status exists_error(const std::string& path) {
+  return invalid_argument(path + ": exists; pass --force to overwrite it");
+}
+
+// Creates `<path>.tmp-<pid>-<n>` beside `path` (n counts the calls in this process), exclusively,
+// so that concurrent writers of one target, in this process or others, never share a file.
+Result<std::string> create_temporary(const std::string& path, int* fd) {
+  static std::atomic<uint64_t> counter{0};
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const std::string name =
+        path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    *fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (*fd >= 0) return name;
+    if (errno != EEXIST) {
+      return io_error(path + ": cannot create a temporary file beside it: " + std::strerror(errno));
+    }
+  }
+  return io_error(path + ": cannot create a temporary file beside it: all names taken");
+}
+
+bool write_all(int fd, const uint8_t* data, size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Removes the temporary file on every way out of write_image_atomic but success.
+struct RemoveUnlessKept {
+  std::string path;
+  bool keep = false;
+  ~RemoveUnlessKept() {
+    if (!keep) ::unlink(path.c_str());
+  }
+};
+
+// rename(2), but without `force` it refuses to replace a file that appeared since the first
+// check (RENAME_NOREPLACE; file systems without it fall back to check-then-rename).
+Status move_into_place(const std::string& temporary, const std::string& path, bool force) {
+  if (!force) {
+    if (::renameat2(AT_FDCWD, temporary.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) == 0) {
+      return Status::ok();
+    }
+    if (errno == EEXIST) return exists_error(path);
+    if (errno != EINVAL && errno != ENOSYS) {
+      return io_error(path + ": cannot move the written image into place: " + std::strerror(errno));
+    }
+    std::error_code ec;
+    if (fs::exists(path, ec)) return exists_error(path);
+  }
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    return io_error(path + ": cannot move the written image into place: " + std::strerror(errno));
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 bool has_image_extension(const std::string& path) {
@@ -35,28 +102,50 @@ bool has_image_extension(const std::string& path) {
                      [&ext](const char* e) { return ext == e; });
 }
 
-Result<cv::Mat> load_image(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return Status(StatusCode::kNotFound, path + ": no such file");
-  if (fs::is_directory(path, ec)) return invalid_argument(path + ": is a folder, not an image");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return io_error(path + ": cannot be read");
-  std::vector<uchar> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.empty()) return invalid_argument(path + ": empty file, not an image");
+Result<cv::Mat> decode_image(std::span<const uint8_t> bytes, const std::string& source,
+                             uint64_t max_pixels) {
+  if (bytes.empty()) return invalid_argument(source + ": empty file, not an image");
+  const std::optional<ImageHeader> header = read_image_header(bytes);
+  if (!header) {
+    return invalid_argument(source +
+                            ": not a decodable image (JPEG, PNG, BMP, WebP or TIFF expected)");
+  }
+  // Checked here, before OpenCV allocates width x height for a header that may be a lie.
+  const uint64_t pixels = uint64_t{header->width} * header->height;
+  if (pixels > max_pixels) {
+    return Status(StatusCode::kOutOfRange,
+                  source + ": the " + image_format_name(header->format) + " header declares " +
+                      std::to_string(header->width) + "x" + std::to_string(header->height) +
+                      " pixels, over the limit of " + std::to_string(max_pixels) +
+                      " pixels; not decoding it");
+  }
+  // OpenCV picks its decoder by its own signature checks, not ours: bytes our header reader
+  // takes for WebP but OpenCV's WebP check refuses fall through to GDCM (DICOM, "DICM" at
+  // offset 128), whose assert() aborts the process on garbage (found by fuzz_image). Every other
+  // OpenCV decoder looks at the first bytes, which the formats above already pin down.
+  constexpr size_t kDicomMagicOffset = 128;
+  if (bytes.size() >= kDicomMagicOffset + 4 &&
+      std::memcmp(bytes.data() + kDicomMagicOffset, "DICM", 4) == 0) {
+    return invalid_argument(source + ": carries a DICOM signature at byte 128 besides its " +
+                            image_format_name(header->format) +
+                            " header; not decoding an ambiguous file");
+  }
   // Decode as-is first so 16-bit and alpha images are converted deliberately, not by guesswork.
   cv::Mat decoded;
   try {
-    decoded = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
+    const cv::Mat encoded(1, static_cast<int>(bytes.size()), CV_8U,
+                          const_cast<uint8_t*>(bytes.data()));  // imdecode only reads it
+    decoded = cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
   } catch (const cv::Exception&) {
     decoded = cv::Mat();  // OpenCV throws on some truncated files; treat as undecodable
   }
   if (decoded.empty()) {
-    return invalid_argument(path +
-                            ": not a decodable image (JPEG, PNG, BMP, WebP or TIFF expected)");
+    return invalid_argument(source + ": not a decodable image (damaged or cut-off " +
+                            image_format_name(header->format) + " data)");
   }
   if (decoded.depth() == CV_16U) decoded.convertTo(decoded, CV_8U, 1.0 / 257.0);
   if (decoded.depth() != CV_8U) {
-    return Status(StatusCode::kUnsupported, path + ": unsupported pixel depth");
+    return Status(StatusCode::kUnsupported, source + ": unsupported pixel depth");
   }
   cv::Mat bgr;
   switch (decoded.channels()) {
@@ -64,11 +153,22 @@ Result<cv::Mat> load_image(const std::string& path) {
     case 3: bgr = decoded; break;
     case 4: cv::cvtColor(decoded, bgr, cv::COLOR_BGRA2BGR); break;
     default:
-      return Status(StatusCode::kUnsupported, path + ": images with " +
+      return Status(StatusCode::kUnsupported, source + ": images with " +
                                                   std::to_string(decoded.channels()) +
                                                   " channels are not supported");
   }
   return bgr;
+}
+
+Result<cv::Mat> load_image(const std::string& path, uint64_t max_pixels) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return Status(StatusCode::kNotFound, path + ": no such file");
+  if (fs::is_directory(path, ec)) return invalid_argument(path + ": is a folder, not an image");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return io_error(path + ": cannot be read");
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                   std::istreambuf_iterator<char>());
+  return decode_image(bytes, path, max_pixels);
 }
 
 std::vector<std::string> expand_image_arguments(const std::vector<std::string>& arguments) {
@@ -93,9 +193,7 @@ std::vector<std::string> expand_image_arguments(const std::vector<std::string>& 
 
 Status write_image_atomic(const std::string& path, const cv::Mat& image, bool force) {
   std::error_code ec;
-  if (fs::exists(path, ec) && !force) {
-    return invalid_argument(path + ": exists; pass --force to overwrite it");
-  }
+  if (fs::exists(path, ec) && !force) return exists_error(path);
   const std::string ext = lower_extension(path);
   if (!has_image_extension(path)) {
     return invalid_argument(path + ": unknown image extension '" + ext + "' (use .png or .jpg)");
@@ -108,22 +206,20 @@ Status write_image_atomic(const std::string& path, const cv::Mat& image, bool fo
     ok = false;
   }
   if (!ok) return io_error(path + ": could not encode the image");
-  const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(encoded.data()),
-              static_cast<std::streamsize>(encoded.size()));
-    out.close();
-    if (!out) {
-      fs::remove(temporary, ec);
-      return io_error(path + ": cannot write " + temporary);
-    }
+  int fd = -1;
+  FOVEA_ASSIGN_OR_RETURN(const std::string temporary, create_temporary(path, &fd));
+  RemoveUnlessKept cleanup{temporary};
+  if (!write_all(fd, encoded.data(), encoded.size())) {
+    ::close(fd);
+    return io_error(path + ": cannot write " + temporary + ": " + std::strerror(errno));
   }
-  fs::rename(temporary, path, ec);
-  if (ec) {
-    fs::remove(temporary, ec);
-    return io_error(path + ": cannot move the written image into place");
+  // Durable before it replaces anything: a crash then leaves the old file or the new one.
+  const bool synced = ::fsync(fd) == 0;
+  if (::close(fd) != 0 || !synced) {
+    return io_error(path + ": cannot write " + temporary + ": " + std::strerror(errno));
   }
+  FOVEA_RETURN_IF_ERROR(move_into_place(temporary, path, force));
+  cleanup.keep = true;
   return Status::ok();
 }
 

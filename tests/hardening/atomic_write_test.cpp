@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "importers/onnx/tensor_file.h"
 #include "runtime/vision/image_io.h"
@@ -64,6 +65,69 @@ TEST(AtomicWrites, FailedImageWriteLeavesNothing) {
   const Status failed = vision::write_image_atomic(dir.file("empty.png"), cv::Mat(), false);
   EXPECT_FALSE(failed.is_ok());
   EXPECT_TRUE(listing(dir.path()).empty());
+}
+
+// Two threads replacing one image at once: each write uses its own temporary file, so every
+// write succeeds and the result is one of the two images, whole.
+TEST(AtomicWrites, ConcurrentForcedWritesOfOneImage) {
+  TempDir dir;
+  const std::string path = dir.file("out.png");
+  const cv::Mat images[2] = {cv::Mat(64, 64, CV_8UC3, cv::Scalar(10, 20, 30)),
+                             cv::Mat(64, 64, CV_8UC3, cv::Scalar(200, 100, 50))};
+  int failures[2] = {0, 0};
+  std::string first_failure[2];
+  auto writer = [&](int which) {
+    for (int i = 0; i < 200; ++i) {
+      const Status status = vision::write_image_atomic(path, images[which], /*force=*/true);
+      if (!status.is_ok() && failures[which]++ == 0) first_failure[which] = status.message();
+    }
+  };
+  std::thread first(writer, 0), second(writer, 1);
+  first.join();
+  second.join();
+  EXPECT_EQ(failures[0], 0) << first_failure[0];
+  EXPECT_EQ(failures[1], 0) << first_failure[1];
+  auto back = vision::load_image(path);
+  ASSERT_TRUE(back.is_ok()) << back.status().message();
+  EXPECT_TRUE(cv::norm(*back, images[0]) == 0 || cv::norm(*back, images[1]) == 0);
+  EXPECT_EQ(listing(dir.path()), std::vector<std::string>{"out.png"});
+}
+
+// Without --force, of two threads creating one file at once exactly one wins; the other is told
+// the file exists, even when it appeared after that thread's first check.
+TEST(AtomicWrites, ConcurrentUnforcedWritesNeverReplace) {
+  TempDir dir;
+  const std::string path = dir.file("new.png");
+  const cv::Mat image(8, 8, CV_8UC3, cv::Scalar(1, 2, 3));
+  for (int round = 0; round < 50; ++round) {
+    std::filesystem::remove(path);
+    Status results[2];
+    std::thread first([&] { results[0] = vision::write_image_atomic(path, image, false); });
+    std::thread second([&] { results[1] = vision::write_image_atomic(path, image, false); });
+    first.join();
+    second.join();
+    ASSERT_NE(results[0].is_ok(), results[1].is_ok()) << "round " << round;
+    const Status& refused = results[0].is_ok() ? results[1] : results[0];
+    EXPECT_EQ(refused.message(), path + ": exists; pass --force to overwrite it");
+  }
+  EXPECT_EQ(listing(dir.path()), std::vector<std::string>{"new.png"});
+}
+
+// The rename fails (the target is a folder): the written temporary file is removed.
+TEST(AtomicWrites, FailedRenameLeavesNoTemporaryFile) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.file("taken.png/inside"));
+  const cv::Mat image(8, 8, CV_8UC3, cv::Scalar(1, 2, 3));
+  const Status failed = vision::write_image_atomic(dir.file("taken.png"), image, /*force=*/true);
+  EXPECT_EQ(failed.code(), StatusCode::kIoError);
+  EXPECT_NE(failed.message().find("taken.png: cannot move the written image into place"),
+            std::string::npos)
+      << failed.message();
+  EXPECT_EQ(listing(dir.path()), std::vector<std::string>{"taken.png"});
+  // And a folder that does not exist: nothing is created.
+  const Status missing = vision::write_image_atomic(dir.file("no/such/dir/x.png"), image, true);
+  EXPECT_NE(missing.message().find("cannot create a temporary file beside it"), std::string::npos)
+      << missing.message();
 }
 
 }  // namespace

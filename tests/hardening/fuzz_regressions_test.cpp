@@ -7,9 +7,13 @@
 #include <cstdint>
 #include <limits>
 
+#include "apps/serve/json_codec.h"
 #include "engine/core/shape.h"
 #include "importers/onnx/onnx_importer.h"
 #include "importers/onnx/tensor_file.h"
+#include "runtime/vision/image_header.h"
+#include "runtime/vision/image_io.h"
+#include "tests/importer/onnx_test_util.h"
 
 namespace fovea::testing {
 namespace {
@@ -107,6 +111,68 @@ TEST(FuzzRegressions, TensorFileWithExternalDataIsRefusedBeforeAllocating) {
   EXPECT_NE(tensor.status().message().find("t.pb: external data 'weights.bin' cannot be read"),
             std::string::npos)
       << tensor.status().message();
+}
+
+// fuzz_serve_request (first run, a seed): a request with a zero batch dim, e.g. "shape":
+// [0,3,2,2] with "data": [], copied its values with memcpy from a null pointer into a tensor
+// without a buffer (UBSan: null pointer passed as argument 2 in json_codec.cpp fill). Such a
+// request is valid and must run to empty outputs.
+TEST(FuzzRegressions, ServeRequestWithAnEmptyBatch) {
+  TempDir dir;
+  onnx::ModelProto proto = make_model(13);
+  add_input(proto, "x", onnx::TensorProto::FLOAT, {-1, 3, 2, 2});
+  add_input(proto, "ids", onnx::TensorProto::INT64, {-1, 4});
+  add_output(proto, "y", onnx::TensorProto::FLOAT, {-1, 3, 2, 2});
+  add_output(proto, "ids_out", onnx::TensorProto::INT64, {-1, 4});
+  add_node(proto, "Relu", {"x"}, {"y"});
+  add_node(proto, "Identity", {"ids"}, {"ids_out"});
+  std::string bytes;
+  ASSERT_TRUE(proto.SerializeToString(&bytes));
+  write_bytes(dir.file("m.onnx"), bytes);
+  auto model = Model::load(dir.file("m.onnx"), {.backend = "reference", .threads = 1});
+
+  const serve::InferRequest request = serve::parse_infer_request(
+      R"({"inputs": [{"name": "x", "shape": [0, 3, 2, 2], "datatype": "FP32", "data": []},
+                     {"name": "ids", "shape": [0, 4], "datatype": "INT64", "data": [[]]}]})",
+      *model, 4096);
+  ASSERT_EQ(request.inputs.size(), 2u);
+  EXPECT_EQ(request.inputs[0].shape(), (std::vector<int64_t>{0, 3, 2, 2}));
+  EXPECT_EQ(request.inputs[1].shape(), (std::vector<int64_t>{0, 4}));
+  const std::vector<TensorView> views = {request.inputs[0].view(), request.inputs[1].view()};
+  const std::vector<HostTensor> outputs = Session(model).run(views);
+  const nlohmann::json response = serve::infer_response("m", "", outputs, {});
+  EXPECT_EQ(response["outputs"][0]["shape"], nlohmann::json({0, 3, 2, 2}));
+  EXPECT_EQ(response["outputs"][1]["data"], nlohmann::json::array());
+}
+
+// fuzz_image crash-04887fff: a TIFF whose first directory holds ImageWidth twice (3, then 2).
+// The header reader kept the last value, libtiff keeps the first, so the pixel limit was checked
+// against a different size than the one decoded (a huge first width could have passed).
+TEST(FuzzRegressions, TiffWithARepeatedWidthTagIsReadAsLibtiffReadsIt) {
+  const std::string tiff = std::string("II*\0\x1a\0\0\0", 8) + std::string(18, '\x7f') +
+                           std::string("\x03\0", 2) +                               // three entries
+                           std::string("\0\x01\x03\0\x01\0\0\0\x03\0\0\0", 12) +    // width 3
+                           std::string("\x01\x01\x03\0\x01\0\0\0\x02\0\0\0", 12) +  // height 2
+                           std::string("\0\x01\x03\0\x01\0\0\0\x02\0\0\0", 12);     // width 2
+  const auto header =
+      vision::read_image_header({reinterpret_cast<const uint8_t*>(tiff.data()), tiff.size()});
+  ASSERT_TRUE(header.has_value());
+  EXPECT_EQ(header->width, 3u);
+  EXPECT_EQ(header->height, 2u);
+}
+
+// WebP-looking bytes with "DICM" at offset 128: OpenCV handed them to GDCM, which aborted
+// the process on an assert (fuzz_image, crash-06e65b5e...). Now a clear error.
+TEST(FuzzRegressions, WebpWithADicomSignatureIsRefused) {
+  std::string bytes = std::string("RIFF\xb0$RIWEBPVP8LIF://P\0\0", 24) + std::string(104, '\xf5') +
+                      std::string("DICM\x02\0\0\0\0\0\0", 11);
+  ASSERT_EQ(bytes.size(), 139u);
+  auto decoded = vision::decode_image(
+      {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, "crash.webp");
+  ASSERT_FALSE(decoded.is_ok());
+  EXPECT_NE(decoded.status().message().find("crash.webp: carries a DICOM signature"),
+            std::string::npos)
+      << decoded.status().message();
 }
 
 }  // namespace
