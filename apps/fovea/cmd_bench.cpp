@@ -1,5 +1,5 @@
 // fovea bench MODEL [--batch N] [--threads T] [--iters K] [--warmup W] [--backend B]
-//                   [--no-optimize] [--fast-math] [--json] [--profile]
+//                   [--no-optimize] [--fast-math] [--tf32] [--json] [--profile]
 // Measures load time, first-run and steady-state latency, throughput, peak RSS and the plan's
 // activation memory on seeded random input; --profile adds a per-step table (docs/benchmarks.md).
 #include <sys/resource.h>
@@ -34,6 +34,7 @@ struct BenchArgs {
   std::string backend = "onednn";
   bool no_optimize = false;
   bool fast_math = false;
+  bool tf32 = false;
   bool json = false;
   bool profile = false;
   uint32_t seed = 1234;
@@ -141,6 +142,7 @@ LoadOptions load_options(const BenchArgs& args, bool profile) {
   options.threads = args.threads;
   options.plan.optimize = !args.no_optimize;
   options.plan.fast_math = args.fast_math;
+  options.allow_tf32 = args.tf32;
   options.plan.profile = profile;
   return options;
 }
@@ -358,6 +360,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--seed", args->seed, "Seed of the random input (as ort_run.js --seed)");
   cmd->add_flag("--no-optimize", args->no_optimize, "Skip the graph passes (fusions, folding)");
   cmd->add_flag("--fast-math", args->fast_math, "Allow faster, slightly less exact kernels");
+  cmd->add_flag("--tf32", args->tf32, "GPU backends: TF32 Tensor Core math (float32 by default)");
   cmd->add_flag("--json", args->json, "Print one JSON object instead of text");
   cmd->add_flag("--profile", args->profile, "Add a per-step timing table");
   cmd->callback([args, &exit_code] { exit_code = bench(*args); });

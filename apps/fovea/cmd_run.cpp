@@ -1,4 +1,5 @@
 // fovea run MODEL --input input_0.pb [...] --output-dir DIR [--backend B] [--threads N]
+//                 [--tf32] [--force] [--labels classes.txt]
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -21,6 +22,7 @@ struct RunArgs {
   std::string output_dir;
   std::string backend = "onednn";
   int threads = 0;
+  bool tf32 = false;
   bool force = false;
   std::string labels;  // optional class names, one per line, for a top-5 summary
 };
@@ -55,7 +57,11 @@ int run(const RunArgs& args) {
     for (std::string line; std::getline(in, line);) labels.push_back(line);
   }
   const auto load_start = std::chrono::steady_clock::now();
-  auto executor = load_model(args.model, {args.backend, args.threads});
+  LoadOptions options;
+  options.backend = args.backend;
+  options.threads = args.threads;
+  options.allow_tf32 = args.tf32;
+  auto executor = load_model(args.model, options);
   if (!executor.is_ok()) {
     std::cerr << "error: " << executor.status().message() << "\n";
     return 1;
@@ -119,6 +125,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember(backend_names()));
   cmd->add_option("--threads,-t", args->threads, "Threads (0: all cores)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--tf32", args->tf32, "GPU backends: TF32 Tensor Core math (float32 by default)");
   cmd->add_flag("--force", args->force, "Overwrite existing output files");
   cmd->add_option("--labels", args->labels, "Class names (one per line): print the top 5")
       ->check(CLI::ExistingFile);

@@ -37,6 +37,9 @@ namespace fovea {
 
 struct BackendOptions {
   int threads = 0;  // 0: the backend's default (all cores)
+  // GPU backends: allow TF32 Tensor Core math for float32 convolutions and GEMMs (about 1e-3
+  // relative error, more than PlanOptions::fast_math allows). Off: exact float32 math.
+  bool allow_tf32 = false;
 };
 
 // How a backend lays out a tensor's bytes (e.g. oneDNN's channel-blocked nChw16c). Opaque to

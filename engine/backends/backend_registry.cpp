@@ -2,19 +2,32 @@
 
 #include "engine/backends/onednn/onednn_backend.h"
 #include "engine/backends/reference/reference_backend.h"
+#ifdef FOVEA_HAVE_CUDA
+#include "engine/backends/cuda/cuda_backend.h"
+#endif
 
 namespace fovea {
 namespace {
 
 struct BackendEntry {
   const char* name;
-  std::unique_ptr<Backend> (*create)(const BackendOptions&);
+  // Fails when the backend cannot run here (e.g. no GPU); CPU backends always succeed.
+  Result<std::unique_ptr<Backend>> (*create)(const BackendOptions&);
 };
+
+// Adapts a factory that cannot fail.
+template <std::unique_ptr<Backend> (*Make)(const BackendOptions&)>
+Result<std::unique_ptr<Backend>> always(const BackendOptions& options) {
+  return Make(options);
+}
 
 // One line per backend.
 const BackendEntry kBackends[] = {
-    {"reference", make_reference_backend},
-    {"onednn", make_onednn_backend},
+    {"reference", always<make_reference_backend>},
+    {"onednn", always<make_onednn_backend>},
+#ifdef FOVEA_HAVE_CUDA
+    {"cuda", make_cuda_backend},
+#endif
 };
 
 }  // namespace

@@ -13,6 +13,7 @@ struct LoadOptions {
   std::string backend = "onednn";  // any name from backend_names()
   int threads = 0;                 // 0: all cores
   PlanOptions plan;                // optimization on/off, fast math, profiling
+  bool allow_tf32 = false;         // BackendOptions::allow_tf32 (GPU backends)
 };
 
 // Imports `path`, creates the backend (with the reference backend as per-node fallback) and

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime/internal/conformance.h"
+#include "tests/common/backend_testing.h"
 #include "tests/common/tensor_testing.h"
 
 namespace fovea::testing {
@@ -28,6 +29,7 @@ class Conformance : public ::testing::TestWithParam<SuiteCase> {};
 
 TEST_P(Conformance, NoCaseFails) {
   const auto& [source, subfolder, backend] = GetParam();
+  FOVEA_REQUIRE_BACKEND(backend);
   const auto root = source_root(source);
   if (!root) {
     GTEST_SKIP() << (source == "shared" ? "../shared is absent"
@@ -56,7 +58,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(::testing::Values("shared", "debian"),
                        ::testing::Values("node", "pytorch-converted", "pytorch-operator",
                                          "simple"),
-                       ::testing::Values("reference", "onednn")),
+                       ::testing::ValuesIn(all_backends())),
     [](const auto& info) {
       std::string name = std::get<0>(info.param) + "_" + std::get<1>(info.param) + "_" +
                          std::get<2>(info.param);

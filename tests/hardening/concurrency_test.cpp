@@ -7,6 +7,7 @@
 
 #include "engine/backends/backend_registry.h"
 #include "engine/plan/executor.h"
+#include "tests/common/backend_testing.h"
 #include "tests/common/graph_builder.h"
 #include "tests/common/tensor_testing.h"
 
@@ -26,6 +27,7 @@ Graph add_one_model() {
 class Concurrency : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Concurrency, ConcurrentRunsAreCorrect) {
+  FOVEA_REQUIRE_BACKEND(GetParam());
   auto primary = create_backend(GetParam());
   auto fallback = create_backend("reference");
   ASSERT_TRUE(primary.is_ok() && fallback.is_ok());
@@ -58,7 +60,8 @@ TEST_P(Concurrency, ConcurrentRunsAreCorrect) {
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(wrong[t], 0) << "thread " << t;
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, Concurrency, ::testing::Values("reference", "onednn"));
+INSTANTIATE_TEST_SUITE_P(Backends, Concurrency, ::testing::ValuesIn(all_backends()),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace fovea::testing

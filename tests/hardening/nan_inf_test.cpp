@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "tests/common/backend_testing.h"
 #include "tests/common/graph_builder.h"
 #include "tests/common/tensor_testing.h"
 
@@ -29,6 +30,7 @@ Graph scale_and_shift_model() {
 class NanInf : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(NanInf, PassThroughArithmetic) {
+  FOVEA_REQUIRE_BACKEND(GetParam());
   const Tensor x = float_tensor({1, 1, 2, 2}, {kNaN, kInf, -kInf, 3.0f});
   auto outputs = run_graph(scale_and_shift_model(), GetParam(), {x});
   ASSERT_TRUE(outputs.is_ok()) << outputs.status().message();
@@ -40,7 +42,8 @@ TEST_P(NanInf, PassThroughArithmetic) {
   EXPECT_EQ(y[3], 7.0f);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, NanInf, ::testing::Values("reference", "onednn"));
+INSTANTIATE_TEST_SUITE_P(Backends, NanInf, ::testing::ValuesIn(all_backends()),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace fovea::testing

@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "runtime/internal/model_loader.h"
+#include "tests/common/backend_testing.h"
 #include "tests/common/tensor_testing.h"
 
 namespace fovea::testing {
@@ -59,6 +60,7 @@ class MobileNetPhotos : public ::testing::TestWithParam<PhotoCase> {};
 TEST_P(MobileNetPhotos, TopOneIsTheExpectedClass) {
   FOVEA_REQUIRE_SHARED(shared);
   const auto& [photo_case, backend] = GetParam();
+  FOVEA_REQUIRE_BACKEND(backend);
   const auto& [photo, expected_label] = photo_case;
   const auto labels = read_lines(shared + "/labels/imagenet_classes.txt");
   ASSERT_EQ(labels.size(), 1000u);
@@ -89,7 +91,7 @@ INSTANTIATE_TEST_SUITE_P(
                           Photo("opencv_baboon.jpg", "baboon"),
                           Photo("opencv_orange.jpg", "orange"),
                           Photo("opencv_messi5.jpg", "soccer ball")),
-        ::testing::Values("reference", "onednn")),
+        ::testing::ValuesIn(all_backends())),
     [](const auto& info) {
       std::string name = std::get<0>(std::get<0>(info.param));
       name = name.substr(0, name.find('.'));

@@ -7,6 +7,7 @@
 
 #include "importers/onnx/tensor_file.h"
 #include "runtime/internal/model_loader.h"
+#include "tests/common/backend_testing.h"
 #include "tests/common/tensor_testing.h"
 
 namespace fovea::testing {
@@ -19,6 +20,7 @@ class OnnxLight : public ::testing::TestWithParam<LightCase> {};
 TEST_P(OnnxLight, MatchesExpectedOutput) {
   FOVEA_REQUIRE_SHARED(shared);
   const auto& [model, backend] = GetParam();
+  FOVEA_REQUIRE_BACKEND(backend);
   const std::string dir = shared + "/onnx-light/";
   auto executor = load_model(dir + model + ".onnx", {backend, 0});
   ASSERT_TRUE(executor.is_ok()) << executor.status().message();
@@ -45,7 +47,7 @@ INSTANTIATE_TEST_SUITE_P(
     ZooStructures, OnnxLight,
     ::testing::Combine(::testing::Values("light_bvlc_alexnet", "light_vgg19",
                                          "light_inception_v1", "light_resnet50"),
-                       ::testing::Values("reference", "onednn")),
+                       ::testing::ValuesIn(all_backends())),
     [](const auto& info) {
       return std::get<0>(info.param) + "_" + std::get<1>(info.param);
     });

@@ -1,0 +1,159 @@
+#include "engine/backends/cuda/cuda_context.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace fovea::cuda {
+namespace {
+
+// Large copies go through the pinned buffer in chunks of this size.
+constexpr size_t kStagingBytes = size_t{16} << 20;
+
+}  // namespace
+
+Status cuda_check(cudaError_t error, const char* what) {
+  if (error == cudaSuccess) return Status::ok();
+  return internal_error(std::string("cuda: ") + what + ": " + cudaGetErrorString(error));
+}
+
+Status cudnn_check(cudnnStatus_t status, const char* what) {
+  if (status == CUDNN_STATUS_SUCCESS) return Status::ok();
+  return internal_error(std::string("cuda: ") + what + ": " + cudnnGetErrorString(status));
+}
+
+Status cublas_check(cublasStatus_t status, const char* what) {
+  if (status == CUBLAS_STATUS_SUCCESS) return Status::ok();
+  return internal_error(std::string("cuda: ") + what + ": " + cublasGetStatusString(status));
+}
+
+// kNotFound, not kUnsupported: the model is fine, the machine lacks the device (the
+// conformance runner reports kUnsupported cases as out of scope, not as failures).
+Status check_device_available() {
+  int count = 0;
+  const cudaError_t error = cudaGetDeviceCount(&count);
+  if (error != cudaSuccess) {
+    return Status(StatusCode::kNotFound,
+                  std::string("cuda: no CUDA device available (cudaGetDeviceCount: ") +
+                      cudaGetErrorString(error) + ")");
+  }
+  if (count == 0) {
+    return Status(StatusCode::kNotFound,
+                  "cuda: no CUDA device available (cudaGetDeviceCount: 0 devices)");
+  }
+  return Status::ok();
+}
+
+Result<std::shared_ptr<Context>> Context::create(const BackendOptions& options) {
+  FOVEA_RETURN_IF_ERROR(check_device_available());
+  std::shared_ptr<Context> ctx(new Context());
+  ctx->allow_tf32_ = options.allow_tf32;
+  FOVEA_RETURN_IF_ERROR(cuda_check(cudaSetDevice(ctx->device_), "cudaSetDevice"));
+  FOVEA_RETURN_IF_ERROR(cuda_check(cudaStreamCreateWithFlags(&ctx->stream_, cudaStreamNonBlocking),
+                                   "cudaStreamCreate"));
+  FOVEA_RETURN_IF_ERROR(cudnn_check(cudnnCreate(&ctx->cudnn_), "cudnnCreate"));
+  FOVEA_RETURN_IF_ERROR(cudnn_check(cudnnSetStream(ctx->cudnn_, ctx->stream_), "cudnnSetStream"));
+  FOVEA_RETURN_IF_ERROR(cublas_check(cublasCreate(&ctx->cublas_), "cublasCreate"));
+  FOVEA_RETURN_IF_ERROR(
+      cublas_check(cublasSetStream(ctx->cublas_, ctx->stream_), "cublasSetStream"));
+  // float32 by default: cuBLAS's default math is plain FP32; TF32 only when asked for.
+  FOVEA_RETURN_IF_ERROR(
+      cublas_check(cublasSetMathMode(ctx->cublas_, ctx->allow_tf32_ ? CUBLAS_TF32_TENSOR_OP_MATH
+                                                                    : CUBLAS_DEFAULT_MATH),
+                   "cublasSetMathMode"));
+  FOVEA_RETURN_IF_ERROR(
+      cuda_check(cudaMallocHost(&ctx->staging_, kStagingBytes), "cudaMallocHost (staging)"));
+  const int device = ctx->device_;
+  ctx->pool_ =
+      DevicePool::create(RawAllocator{[device](size_t bytes) -> void* {
+                                        void* p = nullptr;
+                                        cudaSetDevice(device);
+                                        return cudaMalloc(&p, bytes) == cudaSuccess ? p : nullptr;
+                                      },
+                                      [](void* p) { cudaFree(p); }});
+  return ctx;
+}
+
+Context::~Context() {
+  if (stream_ != nullptr) cudaStreamSynchronize(stream_);
+  workspace_.reset();
+  // Tensors still alive keep the pool alive; trim what is cached now.
+  if (pool_) pool_->trim();
+  if (cublas_ != nullptr) cublasDestroy(cublas_);
+  if (cudnn_ != nullptr) cudnnDestroy(cudnn_);
+  if (stream_ != nullptr) cudaStreamDestroy(stream_);
+  if (staging_ != nullptr) cudaFreeHost(staging_);
+}
+
+Result<Tensor> Context::allocate(DType dtype, const Shape& shape) {
+  const auto count = element_count(shape);
+  if (!count) return internal_error("cuda: cannot allocate shape " + shape_to_string(shape));
+  const size_t bytes = static_cast<size_t>(*count) * dtype_size(dtype);
+  FOVEA_ASSIGN_OR_RETURN(std::shared_ptr<void> buffer, pool_->allocate_shared(bytes));
+  return Tensor::adopt(dtype, shape, std::move(buffer), MemoryKind::kDevice);
+}
+
+Status Context::copy_through_staging(const void* src, void* dst, size_t bytes, bool to_device) {
+  std::lock_guard<std::mutex> lock(staging_mutex_);
+  for (size_t done = 0; done < bytes; done += kStagingBytes) {
+    const size_t n = std::min(kStagingBytes, bytes - done);
+    const auto* s = static_cast<const std::byte*>(src) + done;
+    auto* d = static_cast<std::byte*>(dst) + done;
+    if (to_device) {
+      std::memcpy(staging_, s, n);
+      FOVEA_RETURN_IF_ERROR(cuda_check(
+          cudaMemcpyAsync(d, staging_, n, cudaMemcpyHostToDevice, stream_), "copy to device"));
+      // The staging buffer is reused by the next chunk: wait for this one.
+      FOVEA_RETURN_IF_ERROR(cuda_check(cudaStreamSynchronize(stream_), "copy to device"));
+    } else {
+      FOVEA_RETURN_IF_ERROR(cuda_check(
+          cudaMemcpyAsync(staging_, s, n, cudaMemcpyDeviceToHost, stream_), "copy to host"));
+      FOVEA_RETURN_IF_ERROR(cuda_check(cudaStreamSynchronize(stream_), "copy to host"));
+      std::memcpy(d, staging_, n);
+    }
+  }
+  return Status::ok();
+}
+
+Status Context::copy(const Tensor& src, Tensor& dst) {
+  if (src.byte_size() != dst.byte_size()) {
+    return internal_error("cuda: copy between tensors of different sizes: " + describe(src) +
+                          " and " + describe(dst));
+  }
+  const size_t bytes = src.byte_size();
+  if (bytes == 0) return Status::ok();
+  const bool src_dev = src.memory() == MemoryKind::kDevice;
+  const bool dst_dev = dst.memory() == MemoryKind::kDevice;
+  if (src_dev && dst_dev) {
+    FOVEA_RETURN_IF_ERROR(cuda_check(
+        cudaMemcpyAsync(dst.raw_data(), src.raw_data(), bytes, cudaMemcpyDeviceToDevice, stream_),
+        "device copy"));
+    return synchronize();
+  }
+  if (!src_dev && !dst_dev) {
+    std::memcpy(dst.raw_data(), src.raw_data(), bytes);
+    return Status::ok();
+  }
+  return copy_through_staging(src.raw_data(), dst.raw_data(), bytes, dst_dev);
+}
+
+Result<Tensor> Context::upload(const Tensor& host) {
+  FOVEA_ASSIGN_OR_RETURN(Tensor dev, allocate(host.dtype(), host.shape()));
+  FOVEA_RETURN_IF_ERROR(copy(host, dev));
+  return dev;
+}
+
+Result<void*> Context::workspace(size_t bytes) {
+  if (bytes == 0) return static_cast<void*>(nullptr);
+  if (workspace_.size() < bytes) {
+    // The old block goes back to the pool; work queued on the stream is ordered before any
+    // reuse of it, since every pool user shares the stream.
+    FOVEA_ASSIGN_OR_RETURN(workspace_, pool_->allocate(bytes));
+  }
+  return workspace_.data();
+}
+
+Status Context::synchronize() {
+  return cuda_check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize");
+}
+
+}  // namespace fovea::cuda

@@ -1,0 +1,179 @@
+// Conv on cuDNN, with the fused forms of engine/ops/README.md: y = act(conv(x, W) + B + sum).
+// ReLU goes through cudnnConvolutionBiasActivationForward, which adds the bias and the residual
+// `sum` (its z input) and applies ReLU in one call. Everything else (no activation included:
+// cuDNN's fused IDENTITY only works with one algorithm) runs as cudnnConvolutionForward,
+// accumulating onto a prefilled sum with beta = 1, then one bias + activation kernel.
+// The algorithm is chosen once at prepare with cudnnFindConvolutionForwardAlgorithm.
+#include <algorithm>
+
+#include "engine/backends/cuda/cuda_common.h"
+#include "engine/backends/cuda/cuda_kernels.h"
+#include "engine/backends/cuda/cuda_params.h"
+
+namespace fovea::cuda {
+namespace {
+
+constexpr size_t kSumInput = 3;  // the fused form's 4th input
+constexpr int kAlgorithmCandidates = 8;
+// Algorithms needing more workspace than this are passed over.
+constexpr size_t kMaxWorkspace = size_t{1} << 30;
+
+Result<ConvDescriptors> conv_descriptors(const KernelRequest& r) {
+  FOVEA_ASSIGN_OR_RETURN(SpatialParams p,
+                         resolve_conv(*r.node, r.inputs[0].shape, r.inputs[1].shape));
+  return map_conv(p, r.inputs[0].shape, r.inputs[1].shape, r.outputs[0].shape);
+}
+
+class ConvKernel final : public CudaKernel {
+ public:
+  using CudaKernel::CudaKernel;
+
+  Status prepare(const KernelRequest& r) {
+    FOVEA_RETURN_IF_ERROR(upload_constants(r));
+    FOVEA_ASSIGN_OR_RETURN(ConvDescriptors d, conv_descriptors(r));
+    FOVEA_ASSIGN_OR_RETURN(act_, fused_activation(*r.node));
+    has_sum_ = has_input(r, kSumInput);
+    has_bias_ = has_input(r, 2);
+    channels_ = d.y_dims[1];
+    inner_ = 1;
+    for (size_t i = 2; i < d.y_dims.size(); ++i) inner_ *= d.y_dims[i];
+    count_ = int64_t{d.y_dims[0]} * channels_ * inner_;
+    FOVEA_RETURN_IF_ERROR(set_tensor(x_desc_, d.x_dims));
+    FOVEA_RETURN_IF_ERROR(set_tensor(y_desc_, d.y_dims));
+    std::vector<int> bias_dims(d.y_dims.size(), 1);
+    bias_dims[1] = channels_;
+    FOVEA_RETURN_IF_ERROR(set_tensor(bias_desc_, bias_dims));
+    FOVEA_RETURN_IF_ERROR(
+        cudnn_check(cudnnSetFilterNdDescriptor(w_desc_.get(), CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
+                                               static_cast<int>(d.w_dims.size()), d.w_dims.data()),
+                    "cudnnSetFilterNdDescriptor"));
+    FOVEA_RETURN_IF_ERROR(cudnn_check(
+        cudnnSetConvolutionNdDescriptor(conv_desc_.get(), static_cast<int>(d.pads.size()),
+                                        d.pads.data(), d.strides.data(), d.dilations.data(),
+                                        CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
+        "cudnnSetConvolutionNdDescriptor"));
+    FOVEA_RETURN_IF_ERROR(cudnn_check(cudnnSetConvolutionGroupCount(conv_desc_.get(), d.group),
+                                      "cudnnSetConvolutionGroupCount"));
+    // Exact float32 unless TF32 was asked for (cuDNN's default math may pick TF32 on H100).
+    const cudnnMathType_t math = ctx_->allow_tf32() ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
+    FOVEA_RETURN_IF_ERROR(cudnn_check(cudnnSetConvolutionMathType(conv_desc_.get(), math),
+                                      "cudnnSetConvolutionMathType"));
+    // The fused call takes ReLU only: cuDNN's fused IDENTITY works with one algorithm alone, so
+    // no activation (like every other one) takes the unfused path.
+    fused_ = act_.kind == Act::kRelu;
+    if (fused_) {
+      FOVEA_RETURN_IF_ERROR(
+          cudnn_check(cudnnSetActivationDescriptor(act_desc_.get(), CUDNN_ACTIVATION_RELU,
+                                                   CUDNN_NOT_PROPAGATE_NAN, 0.0),
+                      "cudnnSetActivationDescriptor"));
+      if (!has_bias_) {  // the fused call needs a bias: zeros
+        FOVEA_ASSIGN_OR_RETURN(zero_bias_, ctx_->allocate(DType::kFloat32, {channels_}));
+        FOVEA_RETURN_IF_ERROR(cuda_check(
+            cudaMemsetAsync(zero_bias_.raw_data(), 0, zero_bias_.byte_size(), ctx_->stream()),
+            "cudaMemsetAsync"));
+      }
+    }
+    return choose_algorithm();
+  }
+
+ protected:
+  Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
+    const float* x = fptr(input(inputs, 0));
+    const float* w = fptr(input(inputs, 1));
+    const float* bias = has_bias_ ? fptr(input(inputs, 2)) : nullptr;
+    const float* sum = has_sum_ ? fptr(input(inputs, kSumInput)) : nullptr;
+    float* y = fptr(outputs[0]);
+    FOVEA_ASSIGN_OR_RETURN(void* ws, ctx_->workspace(workspace_bytes_));
+    const float one = 1.0f, zero = 0.0f;
+    if (fused_) {
+      // y = relu(conv + alpha2 * z + bias); z = sum, or y itself with alpha2 = 0.
+      const float alpha2 = sum != nullptr ? 1.0f : 0.0f;
+      if (sum == nullptr) {
+        // Pooled memory may hold NaN bit patterns, and whether cuDNN skips reading z when
+        // alpha2 = 0 is not documented: clear it.
+        FOVEA_RETURN_IF_ERROR(cuda_check(
+            cudaMemsetAsync(y, 0, count_ * sizeof(float), ctx_->stream()), "cudaMemsetAsync"));
+      }
+      return cudnn_check(
+          cudnnConvolutionBiasActivationForward(
+              ctx_->cudnn(), &one, x_desc_.get(), x, w_desc_.get(), w, conv_desc_.get(), algorithm_,
+              ws, workspace_bytes_, &alpha2, y_desc_.get(), sum ? sum : y, bias_desc_.get(),
+              bias ? bias : fptr(zero_bias_), act_desc_.get(), y_desc_.get(), y),
+          "cudnnConvolutionBiasActivationForward");
+    }
+    if (sum != nullptr && sum != y) {
+      FOVEA_RETURN_IF_ERROR(cuda_check(
+          cudaMemcpyAsync(y, sum, count_ * sizeof(float), cudaMemcpyDeviceToDevice, ctx_->stream()),
+          "copy sum"));
+    }
+    FOVEA_RETURN_IF_ERROR(
+        cudnn_check(cudnnConvolutionForward(ctx_->cudnn(), &one, x_desc_.get(), x, w_desc_.get(), w,
+                                            conv_desc_.get(), algorithm_, ws, workspace_bytes_,
+                                            sum != nullptr ? &one : &zero, y_desc_.get(), y),
+                    "cudnnConvolutionForward"));
+    if (bias == nullptr && act_.kind == Act::kNone) return Status::ok();
+    return cuda_check(
+        launch_bias_activation(ctx_->stream(), y, y, bias, channels_, inner_, count_, act_),
+        "bias/activation kernel");
+  }
+
+ private:
+  // Runs cuDNN's search once (it times real executions on the device) and keeps the fastest
+  // algorithm whose math type is allowed and whose workspace fits.
+  Status choose_algorithm() {
+    cudnnConvolutionFwdAlgoPerf_t perf[kAlgorithmCandidates];
+    int found = 0;
+    FOVEA_RETURN_IF_ERROR(cudnn_check(
+        cudnnFindConvolutionForwardAlgorithm(ctx_->cudnn(), x_desc_.get(), w_desc_.get(),
+                                             conv_desc_.get(), y_desc_.get(), kAlgorithmCandidates,
+                                             &found, perf),
+        "cudnnFindConvolutionForwardAlgorithm"));
+    for (int i = 0; i < found; ++i) {
+      const auto& p = perf[i];
+      if (p.status != CUDNN_STATUS_SUCCESS || p.memory > kMaxWorkspace) continue;
+      if (!ctx_->allow_tf32() && p.mathType != CUDNN_FMA_MATH) continue;
+      algorithm_ = p.algo;
+      workspace_bytes_ = p.memory;
+      FOVEA_RETURN_IF_ERROR(cudnn_check(cudnnSetConvolutionMathType(conv_desc_.get(), p.mathType),
+                                        "cudnnSetConvolutionMathType"));
+      // Reserve the workspace now, so runs never grow it.
+      return ctx_->workspace(workspace_bytes_).status();
+    }
+    return unsupported("cuDNN offers no convolution algorithm for this configuration");
+  }
+
+  TensorDesc x_desc_, y_desc_, bias_desc_;
+  FilterDesc w_desc_;
+  ConvDesc conv_desc_;
+  ActivationDesc act_desc_;
+  Activation act_;
+  bool fused_ = false, has_sum_ = false, has_bias_ = false;
+  int channels_ = 1;
+  int64_t inner_ = 1, count_ = 0;
+  cudnnConvolutionFwdAlgo_t algorithm_ = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
+  size_t workspace_bytes_ = 0;
+  Tensor zero_bias_;
+};
+
+}  // namespace
+
+bool conv_supports(const KernelRequest& r) {
+  if (!plain_float_request(r, {"kernel_shape", "strides", "dilations", "pads", "auto_pad", "group",
+                               "activation", "activation_alpha", "activation_beta"})) {
+    return false;
+  }
+  if (r.inputs.size() < 2 || r.inputs.size() > kSumInput + 1 || r.outputs.size() != 1) {
+    return false;
+  }
+  if (has_input(r, kSumInput) && r.inputs[kSumInput].shape != r.outputs[0].shape) return false;
+  if (!fused_activation(*r.node).is_ok()) return false;
+  return conv_descriptors(r).is_ok();
+}
+
+Result<KernelPtr> conv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
+  auto kernel = std::make_unique<ConvKernel>(ctx, r);
+  FOVEA_RETURN_IF_ERROR(kernel->prepare(r).with_context(r.describe()));
+  return KernelPtr(std::move(kernel));
+}
+
+}  // namespace fovea::cuda

@@ -1,0 +1,270 @@
+// cuDNN's non-convolution primitives: MaxPool/AveragePool and the global pools
+// (cudnnPoolingForward), LRN (cudnnLRNCrossChannelForward), Softmax/LogSoftmax
+// (cudnnSoftmaxForward over a [n, c, inner, 1] view), inference BatchNormalization.
+#include <limits>
+#include <optional>
+
+#include "engine/backends/cuda/cuda_common.h"
+#include "engine/backends/cuda/cuda_kernels.h"
+#include "engine/backends/cuda/cuda_params.h"
+
+namespace fovea::cuda {
+namespace {
+
+constexpr float kLrnDefaultAlpha = 1e-4f;  // engine/ops/lrn.cpp's defaults
+constexpr float kLrnDefaultBeta = 0.75f;
+constexpr float kLrnDefaultBias = 1.0f;
+constexpr float kBnDefaultEpsilon = 1e-5f;  // engine/ops/batch_norm.cpp's
+constexpr int64_t kSoftmaxDefaultAxis = -1;
+constexpr int kBatchNormInputs = 5;  // X, scale, B, mean, var
+
+// Every pooling op: one input and one output descriptor and a pooling descriptor. A MaxPool
+// whose padding cuDNN cannot express first copies its input into a -inf-padded buffer.
+class PoolKernel final : public CudaKernel {
+ public:
+  using CudaKernel::CudaKernel;
+
+  Status prepare(const PoolDescriptors& d, cudnnPoolingMode_t mode,
+                 std::optional<PadGeometry> pad = std::nullopt) {
+    pad_ = pad;
+    FOVEA_RETURN_IF_ERROR(set_tensor(x_desc_, d.x_dims));
+    FOVEA_RETURN_IF_ERROR(set_tensor(y_desc_, d.y_dims));
+    return cudnn_check(
+        cudnnSetPoolingNdDescriptor(pool_desc_.get(), mode, CUDNN_PROPAGATE_NAN,
+                                    static_cast<int>(d.window.size()), d.window.data(),
+                                    d.pads.data(), d.strides.data()),
+        "cudnnSetPoolingNdDescriptor");
+  }
+
+ protected:
+  Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
+    const float one = 1.0f, zero = 0.0f;
+    const float* x = fptr(input(inputs, 0));
+    DeviceBlock padded;  // back to the pool on return; the stream orders any reuse after us
+    if (pad_) {
+      const int64_t count = pad_->outer * pad_->out[0] * pad_->out[1] * pad_->out[2];
+      FOVEA_ASSIGN_OR_RETURN(padded, ctx_->pool().allocate(count * sizeof(float)));
+      FOVEA_RETURN_IF_ERROR(
+          cuda_check(launch_pad(ctx_->stream(), x, static_cast<float*>(padded.data()), *pad_,
+                                -std::numeric_limits<float>::infinity()),
+                     "pad kernel"));
+      x = static_cast<const float*>(padded.data());
+    }
+    return cudnn_check(cudnnPoolingForward(ctx_->cudnn(), pool_desc_.get(), &one, x_desc_.get(), x,
+                                           &zero, y_desc_.get(), fptr(outputs[0])),
+                       "cudnnPoolingForward");
+  }
+
+ private:
+  TensorDesc x_desc_, y_desc_;
+  PoolDesc pool_desc_;
+  std::optional<PadGeometry> pad_;
+};
+
+// cuDNN's own padding where it fits; else (MaxPool only: -inf padding is exact for max) a
+// pre-padded input.
+struct PoolChoice {
+  PoolDescriptors pool;
+  std::optional<PadGeometry> pad;  // set: pre-pad the input as it says
+};
+
+Result<PoolChoice> pool_descriptors(const KernelRequest& r) {
+  FOVEA_ASSIGN_OR_RETURN(SpatialParams p, resolve_pool(*r.node, r.inputs[0].shape));
+  auto direct = map_pool(p, r.inputs[0].shape, r.outputs[0].shape);
+  if (direct.is_ok()) return PoolChoice{std::move(direct).value(), std::nullopt};
+  if (r.node->op_type != "MaxPool") return direct.status();
+  FOVEA_ASSIGN_OR_RETURN(PrePaddedPool padded,
+                         map_max_pool_prepadded(p, r.inputs[0].shape, r.outputs[0].shape));
+  return PoolChoice{std::move(padded.pool), padded.pad};
+}
+
+cudnnPoolingMode_t pool_mode(const Node& node) {
+  if (node.op_type == "MaxPool" || node.op_type == "GlobalMaxPool") {
+    return CUDNN_POOLING_MAX_DETERMINISTIC;
+  }
+  return node.attrs.get_int("count_include_pad", 0) != 0
+             ? CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING
+             : CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING;
+}
+
+Result<KernelPtr> make_pool(const ContextPtr& ctx, const KernelRequest& r, const PoolDescriptors& d,
+                            std::optional<PadGeometry> pad = std::nullopt) {
+  auto kernel = std::make_unique<PoolKernel>(ctx, r);
+  FOVEA_RETURN_IF_ERROR(kernel->prepare(d, pool_mode(*r.node), pad).with_context(r.describe()));
+  return KernelPtr(std::move(kernel));
+}
+
+class LrnKernel final : public CudaKernel {
+ public:
+  using CudaKernel::CudaKernel;
+
+  Status prepare(const KernelRequest& r) {
+    const Attributes& a = r.node->attrs;
+    FOVEA_RETURN_IF_ERROR(set_tensor(desc_, dims4(r.inputs[0].shape)));
+    return cudnn_check(
+        cudnnSetLRNDescriptor(lrn_desc_.get(), static_cast<unsigned>(a.get_int("size", 1)),
+                              a.get_float("alpha", kLrnDefaultAlpha),
+                              a.get_float("beta", kLrnDefaultBeta),
+                              a.get_float("bias", kLrnDefaultBias)),
+        "cudnnSetLRNDescriptor");
+  }
+
+ protected:
+  Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
+    const float one = 1.0f, zero = 0.0f;
+    return cudnn_check(
+        cudnnLRNCrossChannelForward(ctx_->cudnn(), lrn_desc_.get(), CUDNN_LRN_CROSS_CHANNEL_DIM1,
+                                    &one, desc_.get(), fptr(input(inputs, 0)), &zero, desc_.get(),
+                                    fptr(outputs[0])),
+        "cudnnLRNCrossChannelForward");
+  }
+
+ private:
+  TensorDesc desc_;
+  LrnDesc lrn_desc_;
+};
+
+class SoftmaxKernel final : public CudaKernel {
+ public:
+  using CudaKernel::CudaKernel;
+
+  Status prepare(const KernelRequest& r) {
+    log_ = r.node->op_type == "LogSoftmax";
+    FOVEA_ASSIGN_OR_RETURN(SoftmaxView v, softmax_view(r));
+    return set_tensor(desc_, {v.n, v.c, v.inner, 1});
+  }
+  static Result<SoftmaxView> softmax_view(const KernelRequest& r) {
+    const Attributes& a = r.node->attrs;
+    return map_softmax(r.inputs[0].shape, a.get_int("axis", kSoftmaxDefaultAxis),
+                       a.get_int("coerce_2d", 0) != 0);
+  }
+
+ protected:
+  Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
+    const float one = 1.0f, zero = 0.0f;
+    return cudnn_check(
+        cudnnSoftmaxForward(ctx_->cudnn(), log_ ? CUDNN_SOFTMAX_LOG : CUDNN_SOFTMAX_ACCURATE,
+                            CUDNN_SOFTMAX_MODE_CHANNEL, &one, desc_.get(), fptr(input(inputs, 0)),
+                            &zero, desc_.get(), fptr(outputs[0])),
+        "cudnnSoftmaxForward");
+  }
+
+ private:
+  TensorDesc desc_;
+  bool log_ = false;
+};
+
+class BatchNormKernel final : public CudaKernel {
+ public:
+  using CudaKernel::CudaKernel;
+
+  Status prepare(const KernelRequest& r) {
+    FOVEA_RETURN_IF_ERROR(upload_constants(r));
+    epsilon_ = r.node->attrs.get_float("epsilon", kBnDefaultEpsilon);
+    const std::vector<int> dims = dims4(r.inputs[0].shape);
+    std::vector<int> param_dims(dims.size(), 1);
+    param_dims[1] = dims[1];
+    FOVEA_RETURN_IF_ERROR(set_tensor(desc_, dims));
+    return set_tensor(param_desc_, param_dims);
+  }
+
+ protected:
+  Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
+    const float one = 1.0f, zero = 0.0f;
+    return cudnn_check(cudnnBatchNormalizationForwardInference(
+                           ctx_->cudnn(), CUDNN_BATCHNORM_SPATIAL, &one, &zero, desc_.get(),
+                           fptr(input(inputs, 0)), desc_.get(), fptr(outputs[0]), param_desc_.get(),
+                           fptr(input(inputs, 1)), fptr(input(inputs, 2)), fptr(input(inputs, 3)),
+                           fptr(input(inputs, 4)), epsilon_),
+                       "cudnnBatchNormalizationForwardInference");
+  }
+
+ private:
+  TensorDesc desc_, param_desc_;
+  double epsilon_ = kBnDefaultEpsilon;
+};
+
+template <typename K>
+Result<KernelPtr> prepared(const ContextPtr& ctx, const KernelRequest& r) {
+  auto kernel = std::make_unique<K>(ctx, r);
+  FOVEA_RETURN_IF_ERROR(kernel->prepare(r).with_context(r.describe()));
+  return KernelPtr(std::move(kernel));
+}
+
+bool one_in_one_out(const KernelRequest& r) {
+  return r.inputs.size() == 1 && r.outputs.size() == 1;
+}
+
+}  // namespace
+
+bool pool_supports(const KernelRequest& r) {
+  const bool is_max = r.node->op_type == "MaxPool";
+  // storage_order only matters for MaxPool's Indices output, which one_in_one_out declines.
+  const bool attrs_ok =
+      is_max ? plain_float_request(r, {"kernel_shape", "strides", "dilations", "pads", "auto_pad",
+                                       "ceil_mode", "storage_order"})
+             : plain_float_request(r, {"kernel_shape", "strides", "dilations", "pads", "auto_pad",
+                                       "ceil_mode", "count_include_pad"});
+  return attrs_ok && one_in_one_out(r) && pool_descriptors(r).is_ok();
+}
+
+Result<KernelPtr> pool_prepare(const ContextPtr& ctx, const KernelRequest& r) {
+  FOVEA_ASSIGN_OR_RETURN(PoolChoice choice, pool_descriptors(r));
+  return make_pool(ctx, r, choice.pool, choice.pad);
+}
+
+bool global_pool_supports(const KernelRequest& r) {
+  return plain_float_request(r, {}) && one_in_one_out(r) &&
+         map_global_pool(r.inputs[0].shape).is_ok();
+}
+
+Result<KernelPtr> global_pool_prepare(const ContextPtr& ctx, const KernelRequest& r) {
+  FOVEA_ASSIGN_OR_RETURN(PoolDescriptors d, map_global_pool(r.inputs[0].shape));
+  return make_pool(ctx, r, d);
+}
+
+bool lrn_supports(const KernelRequest& r) {
+  if (!plain_float_request(r, {"size", "alpha", "beta", "bias"}) || !one_in_one_out(r)) {
+    return false;
+  }
+  const Attributes& a = r.node->attrs;
+  const int64_t size = a.get_int("size", 0);
+  const size_t rank = r.inputs[0].shape.size();
+  // cuDNN's window is centred, which equals ONNX's only for odd sizes; its limits on n, k, beta.
+  return rank >= 3 && rank <= 5 && size % 2 == 1 && size >= CUDNN_LRN_MIN_N &&
+         size <= CUDNN_LRN_MAX_N && a.get_float("bias", kLrnDefaultBias) >= CUDNN_LRN_MIN_K &&
+         a.get_float("beta", kLrnDefaultBeta) >= CUDNN_LRN_MIN_BETA;
+}
+
+Result<KernelPtr> lrn_prepare(const ContextPtr& ctx, const KernelRequest& r) {
+  return prepared<LrnKernel>(ctx, r);
+}
+
+bool softmax_supports(const KernelRequest& r) {
+  return plain_float_request(r, {"axis", "coerce_2d"}) && one_in_one_out(r) &&
+         SoftmaxKernel::softmax_view(r).is_ok();
+}
+
+Result<KernelPtr> softmax_prepare(const ContextPtr& ctx, const KernelRequest& r) {
+  return prepared<SoftmaxKernel>(ctx, r);
+}
+
+bool batch_norm_supports(const KernelRequest& r) {
+  if (!plain_float_request(r, {"epsilon", "momentum", "training_mode", "spatial"})) return false;
+  const Attributes& a = r.node->attrs;
+  if (a.get_int("training_mode", 0) != 0 || a.get_int("spatial", 1) != 1) return false;
+  if (r.inputs.size() != kBatchNormInputs || r.outputs.size() != 1) return false;
+  if (a.get_float("epsilon", kBnDefaultEpsilon) < CUDNN_BN_MIN_EPSILON) return false;
+  const Shape& x = r.inputs[0].shape;
+  if (x.size() < 2 || x.size() > 5) return false;
+  for (size_t i = 1; i < kBatchNormInputs; ++i) {
+    if (r.inputs[i].shape != Shape{x[1]}) return false;
+  }
+  return true;
+}
+
+Result<KernelPtr> batch_norm_prepare(const ContextPtr& ctx, const KernelRequest& r) {
+  return prepared<BatchNormKernel>(ctx, r);
+}
+
+}  // namespace fovea::cuda

@@ -1,0 +1,80 @@
+// ONNX → cuDNN/cuBLAS parameter mapping, in plain host code so it is unit-tested without a GPU
+// (tests/cuda). Each function either returns the integers the descriptors take or an error
+// saying why the node does not map (the backend's supports() then declines it and the
+// reference backend runs it).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/backends/cuda/cuda_types.h"
+#include "engine/core/graph.h"
+#include "engine/core/shape.h"
+#include "engine/core/status.h"
+#include "engine/ops/spatial_params.h"
+
+namespace fovea::cuda {
+
+// cudnnSetTensorNdDescriptor / FilterNd / ConvolutionNd want at least 4 dims: a 1-D
+// convolution is lifted to 2-D by a unit height.
+struct ConvDescriptors {
+  std::vector<int> x_dims, w_dims, y_dims;
+  std::vector<int> pads, strides, dilations;  // one per spatial dim
+  int group = 1;
+};
+// Fails for asymmetric padding (cuDNN pads both ends alike), ranks outside 3..5, and sizes
+// beyond int; `y` must be the output shape resolve_conv computed.
+Result<ConvDescriptors> map_conv(const SpatialParams& p, const Shape& x, const Shape& w,
+                                 const Shape& y);
+
+struct PoolDescriptors {
+  std::vector<int> x_dims, y_dims;
+  std::vector<int> window, pads, strides;
+};
+// MaxPool/AveragePool: no dilation, symmetric pads, and cuDNN's floor output size must equal
+// ONNX's (ceil_mode that adds a row does not map).
+Result<PoolDescriptors> map_pool(const SpatialParams& p, const Shape& x, const Shape& y);
+// MaxPool geometry cuDNN's pooling cannot express (asymmetric pads, ceil_mode): the input is
+// first copied into a -inf-filled buffer padded so that unpadded cuDNN pooling gives ONNX's
+// output; `pad` says how. Fails for dilation or when no such padding exists.
+struct PrePaddedPool {
+  PoolDescriptors pool;  // over the padded buffer, with zero padding
+  PadGeometry pad;
+};
+Result<PrePaddedPool> map_max_pool_prepadded(const SpatialParams& p, const Shape& x,
+                                             const Shape& y);
+// GlobalAveragePool/GlobalMaxPool: one window over every spatial dim.
+Result<PoolDescriptors> map_global_pool(const Shape& x);
+
+// cudnnSoftmaxForward in CHANNEL mode over a [n, c, inner, 1] view: ONNX `axis` (negative
+// counts from the end) normalises over dim axis only, or with coerce_2d over dims [axis..).
+struct SoftmaxView {
+  int n = 1, c = 1, inner = 1;
+};
+Result<SoftmaxView> map_softmax(const Shape& x, int64_t axis, bool coerce_2d);
+
+// A node's fused activation (attributes `activation`, `activation_alpha`, `activation_beta`).
+Result<Activation> fused_activation(const Node& node);
+// An activation by op name and its alpha/beta (defaults filled as the ops' schemas do).
+Result<Activation> activation_by_name(const std::string& name, float alpha, float beta);
+
+// Numpy broadcasting of a and b onto y (y is their broadcast shape).
+Result<BroadcastIndex> broadcast_index(const Shape& a, const Shape& b, const Shape& y);
+
+// One row-major GEMM, y[M,N] = op(a)[M,K] · op(b)[K,N], issued to column-major cuBLAS as
+// yᵀ = op(b)ᵀ op(a)ᵀ; `batch` of them with element strides between matrices (0: shared).
+struct GemmShape {
+  int m = 0, n = 0, k = 0;
+  bool trans_a = false, trans_b = false;
+  int lda = 0, ldb = 0, ldy = 0;  // leading dims as cuBLAS sees the buffers
+  int batch = 1;
+  int64_t stride_a = 0, stride_b = 0, stride_y = 0;
+};
+// Gemm: a [M,K] (or [K,M] with trans_a), b [K,N] (or [N,K] with trans_b).
+Result<GemmShape> map_gemm(const Shape& a, const Shape& b, bool trans_a, bool trans_b);
+// MatMul: both ranks >= 2; batch dims equal, or one side's all 1 (shared), or b rank 2 (a's
+// batch folds into M).
+Result<GemmShape> map_matmul(const Shape& a, const Shape& b);
+
+}  // namespace fovea::cuda

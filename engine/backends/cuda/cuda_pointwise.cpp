@@ -1,0 +1,225 @@
+// Elementwise and data-movement nodes as small kernels: activations (cuda_kernels.cu), binary
+// arithmetic with numpy broadcasting, Concat (one 2-D strided copy per input), and the
+// reshaping ops (Reshape, Flatten, Squeeze, Unsqueeze, Identity) as plain device copies — the
+// plan makes those views where it can, so these run only for graph outputs.
+#include <algorithm>
+#include <limits>
+
+#include "engine/backends/cuda/cuda_common.h"
+#include "engine/backends/cuda/cuda_kernels.h"
+#include "engine/backends/cuda/cuda_params.h"
+
+namespace fovea::cuda {
+namespace {
+
+constexpr float kLeakyReluAlpha = 0.01f;  // the ops' defaults (engine/ops/activations.cpp)
+constexpr float kEluAlpha = 1.0f;
+constexpr float kHardSigmoidAlpha = 0.2f;
+constexpr float kHardSigmoidBeta = 0.5f;
+
+int64_t element_count_of(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) n *= d;
+  return n;
+}
+
+// The activation an activation node computes; Clip's bounds must be constant scalars.
+Result<Activation> node_activation(const KernelRequest& r) {
+  const std::string& op = r.node->op_type;
+  const Attributes& a = r.node->attrs;
+  if (op == "Clip") {
+    float bound[2] = {-std::numeric_limits<float>::infinity(),
+                      std::numeric_limits<float>::infinity()};
+    for (size_t i = 1; i < r.inputs.size() && i < 3; ++i) {
+      if (!has_input(r, i)) continue;
+      const Tensor* v = constant_input(r, i);
+      if (v == nullptr || v->element_count() != 1) {
+        return unsupported("Clip bounds computed at run time");
+      }
+      bound[i - 1] = v->data<float>()[0];
+    }
+    return activation_by_name(op, bound[0], bound[1]);
+  }
+  if (op == "LeakyRelu") return activation_by_name(op, a.get_float("alpha", kLeakyReluAlpha), 0);
+  if (op == "Elu") return activation_by_name(op, a.get_float("alpha", kEluAlpha), 0);
+  if (op == "HardSigmoid") {
+    return activation_by_name(op, a.get_float("alpha", kHardSigmoidAlpha),
+                              a.get_float("beta", kHardSigmoidBeta));
+  }
+  return activation_by_name(op, 0.0f, 0.0f);
+}
+
+class ActivationKernel final : public CudaKernel {
+ public:
+  ActivationKernel(ContextPtr ctx, const KernelRequest& r, Activation act)
+      : CudaKernel(std::move(ctx), r), act_(act), count_(element_count_of(r.outputs[0].shape)) {}
+  bool reads_input(size_t i) const override { return i == 0; }  // Clip's bounds are in act_
+  std::optional<size_t> inplace_input(size_t i) const override {
+    return i == 0 ? std::optional<size_t>(0) : std::nullopt;
+  }
+
+ protected:
+  Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
+    return cuda_check(launch_bias_activation(ctx_->stream(), fptr(input(inputs, 0)),
+                                             fptr(outputs[0]), nullptr, 1, 1, count_, act_),
+                      "activation kernel");
+  }
+
+ private:
+  Activation act_;
+  int64_t count_;
+};
+
+Result<BinaryOp> binary_op(const std::string& op) {
+  if (op == "Add") return BinaryOp::kAdd;
+  if (op == "Sub") return BinaryOp::kSub;
+  if (op == "Mul") return BinaryOp::kMul;
+  if (op == "Div") return BinaryOp::kDiv;
+  return unsupported("binary op " + op);
+}
+
+class BinaryKernel final : public CudaKernel {
+ public:
+  BinaryKernel(ContextPtr ctx, const KernelRequest& r, BinaryOp op, const BroadcastIndex& index)
+      : CudaKernel(std::move(ctx), r),
+        op_(op),
+        index_(index),
+        count_(element_count_of(r.outputs[0].shape)) {}
+
+ protected:
+  Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
+    return cuda_check(launch_binary(ctx_->stream(), op_, fptr(input(inputs, 0)),
+                                    fptr(input(inputs, 1)), fptr(outputs[0]), count_, index_),
+                      "binary kernel");
+  }
+
+ private:
+  BinaryOp op_;
+  BroadcastIndex index_;
+  int64_t count_;
+};
+
+// Concat along `axis`: each input is `outer` rows of its own width, placed at a column
+// offset in the output's rows.
+class ConcatKernel final : public CudaKernel {
+ public:
+  ConcatKernel(ContextPtr ctx, const KernelRequest& r, size_t axis)
+      : CudaKernel(std::move(ctx), r) {
+    const Shape& y = r.outputs[0].shape;
+    outer_ = element_count_of(Shape(y.begin(), y.begin() + static_cast<std::ptrdiff_t>(axis)));
+    const int64_t inner =
+        element_count_of(Shape(y.begin() + static_cast<std::ptrdiff_t>(axis), y.end()));
+    out_row_bytes_ = static_cast<size_t>(inner) * sizeof(float);
+    for (const ValueInfo& in : r.inputs) {
+      const int64_t width = element_count_of(in.shape) / std::max<int64_t>(outer_, 1);
+      row_bytes_.push_back(static_cast<size_t>(width) * sizeof(float));
+    }
+  }
+
+ protected:
+  Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
+    auto* dst = static_cast<std::byte*>(outputs[0].raw_data());
+    size_t offset = 0;
+    for (size_t i = 0; i < row_bytes_.size(); ++i) {
+      if (row_bytes_[i] > 0) {
+        FOVEA_RETURN_IF_ERROR(
+            cuda_check(cudaMemcpy2DAsync(dst + offset, out_row_bytes_, input(inputs, i).raw_data(),
+                                         row_bytes_[i], row_bytes_[i], static_cast<size_t>(outer_),
+                                         cudaMemcpyDeviceToDevice, ctx_->stream()),
+                       "concat copy"));
+      }
+      offset += row_bytes_[i];
+    }
+    return Status::ok();
+  }
+
+ private:
+  int64_t outer_ = 1;
+  size_t out_row_bytes_ = 0;
+  std::vector<size_t> row_bytes_;
+};
+
+// Reshape and friends: the same bytes under the output's shape.
+class CopyKernel final : public CudaKernel {
+ public:
+  using CudaKernel::CudaKernel;
+  bool reads_input(size_t i) const override { return i == 0; }  // shapes/axes were resolved
+
+ protected:
+  Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
+    const Tensor& x = input(inputs, 0);
+    if (x.raw_data() == outputs[0].raw_data()) return Status::ok();
+    return cuda_check(cudaMemcpyAsync(outputs[0].raw_data(), x.raw_data(), x.byte_size(),
+                                      cudaMemcpyDeviceToDevice, ctx_->stream()),
+                      "copy");
+  }
+};
+
+Result<size_t> concat_axis(const KernelRequest& r) {
+  const auto rank = static_cast<int64_t>(r.outputs[0].shape.size());
+  int64_t axis = r.node->attrs.get_int("axis", 1);
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis >= rank) return invalid_argument("Concat axis out of range");
+  return static_cast<size_t>(axis);
+}
+
+template <typename K, typename... Args>
+Result<KernelPtr> with_constants(const ContextPtr& ctx, const KernelRequest& r, Args&&... args) {
+  auto kernel = std::make_unique<K>(ctx, r, std::forward<Args>(args)...);
+  FOVEA_RETURN_IF_ERROR(kernel->upload_constants(r).with_context(r.describe()));
+  return KernelPtr(std::move(kernel));
+}
+
+}  // namespace
+
+bool activation_supports(const KernelRequest& r) {
+  if (!plain_float_request(r, {"alpha", "beta"}) || r.outputs.size() != 1) return false;
+  if (r.node->op_type != "Clip" && r.inputs.size() != 1) return false;
+  return node_activation(r).is_ok();
+}
+
+Result<KernelPtr> activation_prepare(const ContextPtr& ctx, const KernelRequest& r) {
+  FOVEA_ASSIGN_OR_RETURN(Activation act, node_activation(r));
+  // No constants to upload: Clip's bounds travel in the activation's parameters.
+  return KernelPtr(new ActivationKernel(ctx, r, act));
+}
+
+bool binary_supports(const KernelRequest& r) {
+  if (!plain_float_request(r, {}) || r.inputs.size() != 2 || r.outputs.size() != 1) return false;
+  return binary_op(r.node->op_type).is_ok() &&
+         broadcast_index(r.inputs[0].shape, r.inputs[1].shape, r.outputs[0].shape).is_ok();
+}
+
+Result<KernelPtr> binary_prepare(const ContextPtr& ctx, const KernelRequest& r) {
+  FOVEA_ASSIGN_OR_RETURN(BinaryOp op, binary_op(r.node->op_type));
+  FOVEA_ASSIGN_OR_RETURN(BroadcastIndex index,
+                         broadcast_index(r.inputs[0].shape, r.inputs[1].shape, r.outputs[0].shape));
+  return with_constants<BinaryKernel>(ctx, r, op, index);
+}
+
+bool concat_supports(const KernelRequest& r) {
+  return plain_float_request(r, {"axis"}) && !r.inputs.empty() && r.outputs.size() == 1 &&
+         concat_axis(r).is_ok();
+}
+
+Result<KernelPtr> concat_prepare(const ContextPtr& ctx, const KernelRequest& r) {
+  FOVEA_ASSIGN_OR_RETURN(size_t axis, concat_axis(r));
+  return with_constants<ConcatKernel>(ctx, r, axis);
+}
+
+bool copy_supports(const KernelRequest& r) {
+  if (r.node == nullptr || !r.node->domain.empty() || r.inputs.empty() || r.outputs.size() != 1) {
+    return false;
+  }
+  const ValueInfo& x = r.inputs[0];
+  const ValueInfo& y = r.outputs[0];
+  return x.dtype == DType::kFloat32 && y.dtype == DType::kFloat32 && x.rank_known && y.rank_known &&
+         is_static(x.shape) && is_static(y.shape) &&
+         element_count_of(x.shape) == element_count_of(y.shape) && element_count_of(y.shape) > 0;
+}
+
+Result<KernelPtr> copy_prepare(const ContextPtr& ctx, const KernelRequest& r) {
+  return with_constants<CopyKernel>(ctx, r);
+}
+
+}  // namespace fovea::cuda

@@ -1,0 +1,130 @@
+// The CUDA backend without a GPU: it is registered, creating it fails with a clear error (and
+// so does loading a model on it), and its admission checks (supports) take and decline the
+// right nodes. These run on any machine with the toolkit.
+#include <gtest/gtest.h>
+
+#include "engine/backends/backend_registry.h"
+#include "engine/backends/cuda/cuda_common.h"
+#include "runtime/internal/model_loader.h"
+#include "tests/common/backend_testing.h"
+#include "tests/common/graph_builder.h"
+#include "tests/common/tensor_testing.h"
+#include "tests/cuda/cuda_test_util.h"
+
+namespace fovea::testing {
+namespace {
+
+using Ints = std::vector<int64_t>;
+
+TEST(CudaBackend, IsRegistered) {
+  const auto names = backend_names();
+  EXPECT_NE(std::find(names.begin(), names.end(), "cuda"), names.end());
+}
+
+TEST(CudaBackend, WithoutADeviceCreationFailsClearly) {
+  if (!backend_unavailable("cuda")) GTEST_SKIP() << "a CUDA device is present";
+  auto backend = create_backend("cuda");
+  ASSERT_FALSE(backend.is_ok());
+  const std::string& message = backend.status().message();
+  EXPECT_EQ(message.rfind("cuda: no CUDA device available (cudaGetDeviceCount: ", 0), 0u)
+      << message;
+  EXPECT_EQ(message.back(), ')') << message;
+  EXPECT_EQ(backend.status().code(), StatusCode::kNotFound);
+}
+
+TEST(CudaBackend, WithoutADeviceLoadingAModelFailsClearly) {
+  if (!backend_unavailable("cuda")) GTEST_SKIP() << "a CUDA device is present";
+  LoadOptions options;
+  options.backend = "cuda";
+  auto loaded =
+      load_model(std::string(FOVEA_SOURCE_DIR) + "/models/mobilenetv2-fp32.onnx", options);
+  ASSERT_FALSE(loaded.is_ok());
+  EXPECT_NE(loaded.status().message().find("no CUDA device available"), std::string::npos)
+      << loaded.status().message();
+}
+
+Attributes conv_attrs(Ints pads, std::string activation = "") {
+  Attributes a;
+  a.set("pads", pads);
+  if (!activation.empty()) a.set("activation", activation);
+  return a;
+}
+
+TEST(CudaSupports, ConvWithFusedActivationAndResidualSum) {
+  GraphBuilder b;
+  const ValueId x = b.input("x", DType::kFloat32, {1, 4, 8, 8});
+  const ValueId sum = b.input("sum", DType::kFloat32, {1, 6, 8, 8});
+  const ValueId w = b.constant("w", random_tensor({6, 4, 3, 3}, 1));
+  const ValueId bias = b.constant("b", random_tensor({6}, 2));
+  Attributes a = conv_attrs({1, 1, 1, 1}, "Relu");
+  b.output(b.op("Conv", {x, w, bias, sum}, a));
+  auto graph = b.build();
+  ASSERT_TRUE(graph.is_ok()) << graph.status().message();
+  EXPECT_TRUE(cuda::conv_supports(request_for(*graph)));
+}
+
+TEST(CudaSupports, ConvDeclinesAsymmetricPadsAndUnknownAttributes) {
+  const std::vector<Tensor> weights{random_tensor({2, 3, 3, 3}, 3)};
+  const Graph symmetric =
+      one_node_graph("Conv", {{1, 3, 8, 8}}, conv_attrs({1, 1, 1, 1}, "HardSwish"), weights);
+  EXPECT_TRUE(cuda::conv_supports(request_for(symmetric)));
+  const Graph asymmetric =
+      one_node_graph("Conv", {{1, 3, 8, 8}}, conv_attrs({0, 0, 1, 1}), weights);
+  EXPECT_FALSE(cuda::conv_supports(request_for(asymmetric)));
+  Attributes odd = conv_attrs({1, 1, 1, 1});
+  odd.set("some_future_attribute", int64_t{1});
+  const Graph unknown = one_node_graph("Conv", {{1, 3, 8, 8}}, odd, weights);
+  EXPECT_FALSE(cuda::conv_supports(request_for(unknown)));
+}
+
+TEST(CudaSupports, PoolingTakesCeilModeForMaxOnly) {
+  Attributes floor;
+  floor.set("kernel_shape", Ints{3, 3});
+  floor.set("strides", Ints{2, 2});
+  floor.set("pads", Ints{1, 1, 1, 1});
+  EXPECT_TRUE(cuda::pool_supports(request_for(one_node_graph("MaxPool", {{1, 8, 16, 16}}, floor))));
+  Attributes ceil;
+  ceil.set("kernel_shape", Ints{3, 3});
+  ceil.set("strides", Ints{2, 2});
+  ceil.set("ceil_mode", int64_t{1});
+  // MaxPool pre-pads with -inf; an average would count the extra positions, so it declines.
+  EXPECT_TRUE(cuda::pool_supports(request_for(one_node_graph("MaxPool", {{1, 8, 16, 16}}, ceil))));
+  EXPECT_FALSE(
+      cuda::pool_supports(request_for(one_node_graph("AveragePool", {{1, 8, 16, 16}}, ceil))));
+  EXPECT_TRUE(cuda::global_pool_supports(
+      request_for(one_node_graph("GlobalAveragePool", {{2, 8, 7, 7}}, {}))));
+}
+
+TEST(CudaSupports, LrnNeedsAnOddWindow) {
+  Attributes odd;
+  odd.set("size", int64_t{5});
+  EXPECT_TRUE(cuda::lrn_supports(request_for(one_node_graph("LRN", {{1, 16, 5, 5}}, odd))));
+  Attributes even;
+  even.set("size", int64_t{4});
+  EXPECT_FALSE(cuda::lrn_supports(request_for(one_node_graph("LRN", {{1, 16, 5, 5}}, even))));
+}
+
+TEST(CudaSupports, ClipNeedsConstantBounds) {
+  const Graph constant =
+      one_node_graph("Clip", {{1, 4}}, {}, {float_tensor({}, {0.0f}), float_tensor({}, {6.0f})});
+  EXPECT_TRUE(cuda::activation_supports(request_for(constant)));
+  const Graph computed = one_node_graph("Clip", {{1, 4}, {}, {}}, {});
+  EXPECT_FALSE(cuda::activation_supports(request_for(computed)));
+}
+
+TEST(CudaSupports, GemmSoftmaxAndBroadcastArithmetic) {
+  Attributes gemm;
+  gemm.set("transB", int64_t{1});
+  const Graph fc =
+      one_node_graph("Gemm", {{2, 16}}, gemm, {random_tensor({10, 16}, 4), random_tensor({10}, 5)});
+  EXPECT_TRUE(cuda::gemm_supports(request_for(fc)));
+  Attributes axis;
+  axis.set("axis", int64_t{1});
+  EXPECT_TRUE(cuda::softmax_supports(request_for(one_node_graph("Softmax", {{2, 10}}, axis))));
+  EXPECT_TRUE(
+      cuda::binary_supports(request_for(one_node_graph("Mul", {{2, 3, 4, 4}, {1, 3, 1, 1}}, {}))));
+  EXPECT_FALSE(cuda::binary_supports(request_for(one_node_graph("Max", {{2, 3}, {2, 3}}, {}))));
+}
+
+}  // namespace
+}  // namespace fovea::testing

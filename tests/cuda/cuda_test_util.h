@@ -1,0 +1,21 @@
+// Helpers for the CUDA backend tests: tiny single-node graphs and the KernelRequest the plan
+// would build for their node (so supports() is tested without a GPU).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/backends/backend.h"
+#include "engine/core/graph.h"
+
+namespace fovea::testing {
+
+// A graph with float32 inputs `input_shapes` (named x0, x1, ...), then `constants`, feeding
+// one node `op_type` whose output is the graph output. Fails the test on a bad graph.
+Graph one_node_graph(const std::string& op_type, const std::vector<Shape>& input_shapes,
+                     Attributes attributes, const std::vector<Tensor>& constants = {});
+
+// What the plan asks a backend for the graph's first node (shapes and constants filled).
+KernelRequest request_for(const Graph& graph);
+
+}  // namespace fovea::testing
