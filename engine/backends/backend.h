@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstddef>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -107,6 +108,10 @@ class Kernel {
     return std::nullopt;
   }
 };
+
+// True when every attribute `node` carries is one of `allowed`: a backend's supports() uses it
+// to decline nodes with attributes its kernel would silently ignore.
+bool attributes_within(const Node& node, std::initializer_list<const char*> allowed);
 
 class Backend {
  public:

@@ -3,6 +3,7 @@
 #include "engine/plan/plan.h"
 
 #include <string_view>
+#include <tuple>
 
 #include "engine/ops/shape_inference.h"
 
@@ -258,18 +259,19 @@ Status Plan::add_node_step(size_t node_index, Backend& primary, Backend& fallbac
   return Status::ok();
 }
 
+std::pair<std::string, std::string> Plan::step_label(const Step& step) const {
+  if (step.node >= 0) {
+    const Node& node = graph_.nodes[static_cast<size_t>(step.node)];
+    return {node.name, node.op_type};
+  }
+  return {slots_[static_cast<size_t>(step.inputs[0])].name + ":to_plain", "Reorder"};
+}
+
 std::vector<PlanStepInfo> Plan::steps() const {
   std::vector<PlanStepInfo> info;
   for (const Step& step : steps_) {
     PlanStepInfo s;
-    if (step.node >= 0) {
-      const Node& node = graph_.nodes[static_cast<size_t>(step.node)];
-      s.node_name = node.name;
-      s.op_type = node.op_type;
-    } else {
-      s.node_name = slots_[static_cast<size_t>(step.inputs[0])].name + ":to_plain";
-      s.op_type = "Reorder";
-    }
+    std::tie(s.node_name, s.op_type) = step_label(step);
     s.backend = step.kernel ? step.backend->name() : "view";
     s.dynamic_shape = step.dynamic_shape;
     s.in_place = step.in_place;

@@ -152,6 +152,8 @@ class Plan {
                                 std::vector<int64_t>& unprepared_readers,
                                 const std::vector<bool>& read_at_run);
   Result<int32_t> plain_slot(int32_t slot);
+  // A step's node name and op type (a layout conversion: "<value>:to_plain", "Reorder").
+  std::pair<std::string, std::string> step_label(const Step& step) const;
   Status add_node_step(size_t node_index, Backend& primary, Backend& fallback);
   Result<bool> try_add_view(size_t node_index);
   void plan_memory();

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <tuple>
 
 #include "engine/ops/shape_inference.h"
 #include "engine/plan/arena.h"
@@ -154,14 +155,7 @@ Result<std::vector<Tensor>> Plan::run(RunContext& context, std::span<const Tenso
       continue;
     }
     StepProfile profile;
-    if (step.node >= 0) {
-      const Node& node = graph_.nodes[static_cast<size_t>(step.node)];
-      profile.node_name = node.name;
-      profile.op_type = node.op_type;
-    } else {
-      profile.node_name = slots_[static_cast<size_t>(step.inputs[0])].name + ":to_plain";
-      profile.op_type = "Reorder";
-    }
+    std::tie(profile.node_name, profile.op_type) = step_label(step);
     profile.backend = step.kernel ? step.backend->name() : "view";
     for (int32_t in : step.inputs) {
       if (in >= 0 && !values[static_cast<size_t>(in)].empty()) {

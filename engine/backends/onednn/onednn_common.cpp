@@ -215,12 +215,7 @@ bool plain_float_request(const KernelRequest& request, std::initializer_list<con
   if (request.node == nullptr || !request.node->domain.empty()) return false;
   if (!std::all_of(request.inputs.begin(), request.inputs.end(), plain_float)) return false;
   if (!std::all_of(request.outputs.begin(), request.outputs.end(), plain_float)) return false;
-  for (const auto& [name, value] : request.node->attrs.all()) {
-    const bool known = std::any_of(allowed.begin(), allowed.end(),
-                                   [&name = name](const char* a) { return name == a; });
-    if (!known) return false;
-  }
-  return true;
+  return attributes_within(*request.node, allowed);
 }
 
 }  // namespace fovea::onednn
