@@ -1,5 +1,5 @@
 // fovea explain MODEL IMAGE --out heatmap.png: occlusion sensitivity (Zeiler & Fergus 2013)
-// for the model's top class, overlaid on the image as the model sees it.
+// for the model's top class, overlaid on the photo (or, with --view-only, on the model's view).
 // fovea explain MODEL --filters filters.png: the first convolution's filters as a grid.
 // Images are written atomically; an existing file is kept unless --force.
 #include <cmath>
@@ -26,6 +26,7 @@ struct ExplainArgs {
   std::string out;
   std::string filters;
   vision::OcclusionOptions occlusion;
+  bool view_only = false;  // draw on the model's center-cropped view instead of the photo
   bool force = false;
 };
 
@@ -111,21 +112,18 @@ int write_heatmap(const ExplainArgs& args) {
     std::cerr << "error: " << map.status().message() << "\n";
     return 1;
   }
-  Status written =
-      vision::write_image_atomic(args.out, vision::overlay_heatmap(view, map->drop), args.force);
+  const cv::Mat overlay = args.view_only ? vision::overlay_heatmap(view, map->drop)
+                                         : vision::overlay_heatmap_on_photo(*image, map->drop, pre);
+  Status written = vision::write_image_atomic(args.out, overlay, args.force);
   if (!written.is_ok()) {
     std::cerr << "error: " << written.message() << "\n";
     return 1;
   }
-  // The peak back in the original photo's pixels: undo the center crop, then the resize.
-  const double scale =
-      static_cast<double>(std::max(pre.resize, pre.crop)) / std::min(image->rows, image->cols);
-  const double left =
-      (std::max(pre.crop, static_cast<int>(std::lround(image->cols * scale))) - pre.crop) / 2;
-  const double top =
-      (std::max(pre.crop, static_cast<int>(std::lround(image->rows * scale))) - pre.crop) / 2;
-  const int peak_x = static_cast<int>(std::lround((map->peak.x + left) / scale));
-  const int peak_y = static_cast<int>(std::lround((map->peak.y + top) / scale));
+  // The peak back in the original photo's pixels (the pixel's center, through crop and resize).
+  const cv::Point2d peak = vision::view_geometry(image->size(), pre)
+                               .to_photo(cv::Point2d(map->peak.x + 0.5, map->peak.y + 0.5));
+  const int peak_x = static_cast<int>(peak.x);
+  const int peak_y = static_cast<int>(peak.y);
   double max_drop = 0;
   cv::minMaxLoc(map->drop, nullptr, &max_drop);
   std::cout << "class " << target << " '" << classifier.label(target) << "' p=" << std::fixed
@@ -172,6 +170,8 @@ void add_explain_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember(backend_names()));
   cmd->add_option("--threads,-t", args->setup.threads, "Threads (0: all cores)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--view-only", args->view_only,
+                "Draw on the model's resized, center-cropped view instead of the whole photo");
   cmd->add_flag("--force", args->force, "Overwrite an existing output image");
   add_preprocessing_options(cmd, args->setup.preprocessing);
   cmd->callback([args, &exit_code] { exit_code = explain(*args); });

@@ -64,7 +64,10 @@ Result<OcclusionMap> occlusion_sensitivity(const cv::Mat& view, const Preprocess
   return result;
 }
 
-cv::Mat overlay_heatmap(const cv::Mat& view, const cv::Mat& drop) {
+namespace {
+
+// Positive drops scaled to 0..255 and coloured with JET (blue: no drop, red: the largest).
+cv::Mat heat_colours(const cv::Mat& drop) {
   cv::Mat positive = cv::max(drop, 0.0);
   double max_drop = 0;
   cv::minMaxLoc(positive, nullptr, &max_drop);
@@ -72,9 +75,37 @@ cv::Mat overlay_heatmap(const cv::Mat& view, const cv::Mat& drop) {
   positive.convertTo(grey8, CV_8U, max_drop > 0 ? 255.0 / max_drop : 0.0);
   cv::Mat colour;
   cv::applyColorMap(grey8, colour, cv::COLORMAP_JET);
+  return colour;
+}
+
+constexpr double kHeatWeight = 0.5;     // heatmap over image, half and half
+constexpr double kUnseenDimming = 0.4;  // brightness kept outside the model's view
+
+}  // namespace
+
+cv::Mat overlay_heatmap(const cv::Mat& view, const cv::Mat& drop) {
   cv::Mat blended;
-  cv::addWeighted(view, 0.5, colour, 0.5, 0.0, blended);
+  cv::addWeighted(view, 1.0 - kHeatWeight, heat_colours(drop), kHeatWeight, 0.0, blended);
   return blended;
+}
+
+cv::Mat overlay_heatmap_on_photo(const cv::Mat& photo, const cv::Mat& drop,
+                                 const Preprocessing& pre) {
+  const cv::Rect2d seen = view_geometry(photo.size(), pre).crop_in_photo();
+  const cv::Point top_left(static_cast<int>(std::lround(seen.x)),
+                           static_cast<int>(std::lround(seen.y)));
+  const cv::Point bottom_right(static_cast<int>(std::lround(seen.br().x)),
+                               static_cast<int>(std::lround(seen.br().y)));
+  const cv::Rect area = cv::Rect(top_left, bottom_right) & cv::Rect(cv::Point(0, 0), photo.size());
+  cv::Mat out = photo * kUnseenDimming;
+  if (area.empty()) return out;
+  cv::Mat colour;
+  cv::resize(heat_colours(drop), colour, area.size(), 0, 0, cv::INTER_LINEAR);
+  cv::Mat region = out(area);
+  cv::addWeighted(photo(area), 1.0 - kHeatWeight, colour, kHeatWeight, 0.0, region);
+  const int thickness = std::max(1, std::min(photo.rows, photo.cols) / 300);
+  cv::rectangle(out, area, cv::Scalar(255, 255, 255), thickness);
+  return out;
 }
 
 Result<cv::Mat> filter_grid(const Tensor& weights, bool bgr) {

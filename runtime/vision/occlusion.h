@@ -39,6 +39,12 @@ Result<OcclusionMap> occlusion_sensitivity(const cv::Mat& view, const Preprocess
 // The drop map (negative drops as zero) through the JET colour map, blended over the view.
 cv::Mat overlay_heatmap(const cv::Mat& view, const cv::Mat& drop);
 
+// The same heatmap over the whole photo: mapped back through the center crop and the resize
+// onto the part of the photo the model saw, which is outlined; the rest is dimmed, since
+// occluding the view says nothing about pixels the model never saw.
+cv::Mat overlay_heatmap_on_photo(const cv::Mat& photo, const cv::Mat& drop,
+                                 const Preprocessing& pre);
+
 // A first-layer weight tensor [M,3,k,k] as a grid of colour tiles (each filter stretched to
 // 0..255 on its own, enlarged so small kernels stay visible). `bgr` is the weights' channel order.
 Result<cv::Mat> filter_grid(const Tensor& weights, bool bgr);

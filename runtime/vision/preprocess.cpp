@@ -47,16 +47,37 @@ Result<Preprocessing> preset_by_name(const std::string& name, int crop) {
   return invalid_argument("unknown preprocessing preset '" + name + "' (known: imagenet, caffe)");
 }
 
-cv::Mat model_view(const cv::Mat& bgr_image, const Preprocessing& pre) {
-  const int short_side = std::min(bgr_image.rows, bgr_image.cols);
+ViewGeometry view_geometry(cv::Size photo, const Preprocessing& pre) {
+  const int short_side = std::min(photo.height, photo.width);
   const double scale = static_cast<double>(std::max(pre.resize, pre.crop)) / short_side;
-  const int width = std::max(pre.crop, static_cast<int>(std::lround(bgr_image.cols * scale)));
-  const int height = std::max(pre.crop, static_cast<int>(std::lround(bgr_image.rows * scale)));
+  ViewGeometry geometry;
+  geometry.photo = photo;
+  geometry.resized =
+      cv::Size(std::max(pre.crop, static_cast<int>(std::lround(photo.width * scale))),
+               std::max(pre.crop, static_cast<int>(std::lround(photo.height * scale))));
+  geometry.crop = cv::Rect((geometry.resized.width - pre.crop) / 2,
+                           (geometry.resized.height - pre.crop) / 2, pre.crop, pre.crop);
+  return geometry;
+}
+
+cv::Point2d ViewGeometry::to_photo(cv::Point2d view_pixel) const {
+  // Per axis: the resize rounds each side on its own, so the two scales differ slightly.
+  const double sx = static_cast<double>(photo.width) / resized.width;
+  const double sy = static_cast<double>(photo.height) / resized.height;
+  return {(view_pixel.x + crop.x) * sx, (view_pixel.y + crop.y) * sy};
+}
+
+cv::Rect2d ViewGeometry::crop_in_photo() const {
+  const cv::Point2d top_left = to_photo({0, 0});
+  const cv::Point2d bottom_right = to_photo(cv::Point2d(crop.width, crop.height));
+  return {top_left, bottom_right};
+}
+
+cv::Mat model_view(const cv::Mat& bgr_image, const Preprocessing& pre) {
+  const ViewGeometry geometry = view_geometry(bgr_image.size(), pre);
   cv::Mat resized;
-  cv::resize(bgr_image, resized, cv::Size(width, height), 0, 0, cv::INTER_LINEAR);
-  const int top = (height - pre.crop) / 2;
-  const int left = (width - pre.crop) / 2;
-  return resized(cv::Rect(left, top, pre.crop, pre.crop)).clone();
+  cv::resize(bgr_image, resized, geometry.resized, 0, 0, cv::INTER_LINEAR);
+  return resized(geometry.crop).clone();
 }
 
 void normalize_view(const cv::Mat& view, const Preprocessing& pre, float* chw) {

@@ -34,6 +34,19 @@ Preprocessing caffe_preset(int crop = 224);
 // By name ("imagenet" or "caffe"); an error lists the known names.
 Result<Preprocessing> preset_by_name(const std::string& name, int crop);
 
+// Where the model's view comes from: the photo is resized to `resized` (short side
+// max(resize, crop)), then the crop × crop square `crop` (in resized pixels) is taken.
+struct ViewGeometry {
+  cv::Size photo;
+  cv::Size resized;
+  cv::Rect crop;
+  // A view pixel's position in the original photo.
+  cv::Point2d to_photo(cv::Point2d view_pixel) const;
+  // `crop` in the original photo's pixels (fractional: the resize is not an integer ratio).
+  cv::Rect2d crop_in_photo() const;
+};
+ViewGeometry view_geometry(cv::Size photo, const Preprocessing& pre);
+
 // The resized, center-cropped 8-bit BGR view of `bgr_image` (crop × crop): what the model sees,
 // before normalisation. Explain overlays its heatmap on this view.
 cv::Mat model_view(const cv::Mat& bgr_image, const Preprocessing& pre);

@@ -39,10 +39,25 @@ TEST_F(ExplainCli, HeatmapPeakLiesOnTheCatsFace) {
   EXPECT_LE(x, 356) << run.out;
   EXPECT_GE(y, 19) << run.out;
   EXPECT_LE(y, 281) << run.out;
+  // The overlay is the whole photo, the heatmap at the peak hotter (redder) than at the
+  // least-dropped part of the crop, and the unseen strip right of the crop dimmed.
   const cv::Mat overlay = cv::imread(out);
+  const cv::Mat photo = cv::imread(shared + "/photos/skimage_chelsea.png");
   ASSERT_FALSE(overlay.empty());
-  EXPECT_EQ(overlay.rows, 224);
-  EXPECT_EQ(overlay.cols, 224);
+  ASSERT_EQ(overlay.size(), photo.size());
+  const cv::Vec3b peak = overlay.at<cv::Vec3b>(y, x);
+  EXPECT_GT(peak[2], peak[0]) << "the peak is not red: " << peak;
+  const cv::Vec3b outside = overlay.at<cv::Vec3b>(150, 420);
+  const cv::Vec3b original = photo.at<cv::Vec3b>(150, 420);
+  for (int c = 0; c < 3; ++c) EXPECT_LT(outside[c], original[c]) << outside << original;
+
+  const std::string view_out = (dir_ / "view.png").string();
+  const FoveaRun view = run_fovea_program("explain " + kModel + " " + shared +
+                                          "/photos/skimage_chelsea.png --view-only --stride 32"
+                                          " --out " + view_out);
+  ASSERT_EQ(view.exit_code, 0) << view.err;
+  const cv::Mat view_overlay = cv::imread(view_out);
+  EXPECT_EQ(view_overlay.size(), cv::Size(224, 224));
 }
 
 // The cat pasted into the lower left of a plain white square: occluding plain white hides

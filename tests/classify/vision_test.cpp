@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <regex>
 
 #include "runtime/vision/image_io.h"
@@ -73,6 +74,60 @@ TEST(Preprocess, ViewIsTheCenterOfTheShortSideResize) {
   cv::Mat grey(224, 224, CV_8UC3, mean_colour_bgr(imagenet_preset()));
   const Tensor t = make_batch({grey}, imagenet_preset());
   EXPECT_NEAR(t.data<float>()[0], 0.0, 0.5 / 255 / 0.229 + 1e-6);
+}
+
+// view_geometry must describe what model_view really does: a dot drawn in the photo is found
+// in the view, and mapped back, lands on the dot again (per axis, for odd sizes too).
+TEST(Preprocess, ViewGeometryMapsViewPixelsBackToThePhoto) {
+  for (const cv::Size photo_size : {cv::Size(451, 300), cv::Size(300, 451), cv::Size(1000, 333)}) {
+    const Preprocessing pre = imagenet_preset();
+    const ViewGeometry geometry = view_geometry(photo_size, pre);
+    const cv::Rect2d seen = geometry.crop_in_photo();
+    // The crop is centred and square in resized pixels; in the photo it spans the short side
+    // times crop / resize.
+    const double short_side = std::min(photo_size.width, photo_size.height);
+    EXPECT_NEAR(seen.width, short_side * 224 / 256, 1.0) << photo_size;
+    EXPECT_NEAR(seen.x + seen.width / 2, photo_size.width / 2.0, 1.0) << photo_size;
+    EXPECT_NEAR(seen.y + seen.height / 2, photo_size.height / 2.0, 1.0) << photo_size;
+
+    const cv::Point dot(static_cast<int>(seen.x + seen.width * 0.3),
+                        static_cast<int>(seen.y + seen.height * 0.7));
+    cv::Mat photo(photo_size, CV_8UC3, cv::Scalar(0, 0, 0));
+    cv::circle(photo, dot, 3, cv::Scalar(255, 255, 255), cv::FILLED);
+    const cv::Mat view = model_view(photo, pre);
+    cv::Mat grey;
+    cv::extractChannel(view, grey, 0);
+    const cv::Moments m = cv::moments(grey);
+    ASSERT_GT(m.m00, 0) << photo_size;
+    // Moments give the centroid in pixel-corner coordinates; to_photo takes the same.
+    const cv::Point2d back = geometry.to_photo({m.m10 / m.m00, m.m01 / m.m00});
+    EXPECT_NEAR(back.x, dot.x + 0.5, 1.0) << photo_size;
+    EXPECT_NEAR(back.y, dot.y + 0.5, 1.0) << photo_size;
+  }
+}
+
+TEST(Occlusion, PhotoOverlayColoursTheSeenCropAndDimsTheRest) {
+  const cv::Mat photo(200, 400, CV_8UC3, cv::Scalar(100, 100, 100));
+  const Preprocessing pre = imagenet_preset();
+  // Resized to 512x256, crop x 144..367, y 16..239: photo x 112.5..287.5, y 12.5..187.5.
+  cv::Mat drop = cv::Mat::zeros(224, 224, CV_32F);
+  drop(cv::Rect(150, 40, 30, 30)).setTo(1.0f);  // one hot square, upper right of the view
+  const cv::Mat overlay = overlay_heatmap_on_photo(photo, drop, pre);
+  ASSERT_EQ(overlay.size(), photo.size());
+  const auto at = [&](cv::Point2d view_pixel) {
+    const cv::Point2d p = view_geometry(photo.size(), pre).to_photo(view_pixel);
+    return overlay.at<cv::Vec3b>(static_cast<int>(p.y), static_cast<int>(p.x));
+  };
+  const cv::Vec3b hot = at({165, 55});
+  const cv::Vec3b cold = at({40, 180});
+  EXPECT_GT(hot[2], hot[0] + 50) << "red where the drop is: " << hot;
+  EXPECT_GT(cold[0], cold[2] + 50) << "blue where nothing dropped: " << cold;
+  // Outside the crop: the photo, dimmed, and no heat colour.
+  EXPECT_EQ(overlay.at<cv::Vec3b>(100, 20), cv::Vec3b(40, 40, 40));
+  EXPECT_EQ(overlay.at<cv::Vec3b>(100, 380), cv::Vec3b(40, 40, 40));
+  // The crop's outline is drawn in white on its edge (x 112.5 rounds to 113).
+  EXPECT_EQ(overlay.at<cv::Vec3b>(100, 113), cv::Vec3b(255, 255, 255));
+  EXPECT_EQ(overlay.at<cv::Vec3b>(100, 112), cv::Vec3b(40, 40, 40));
 }
 
 TEST(PresetChoice, FlagsThenMetadataThenZooThenHeuristics) {
