@@ -18,6 +18,7 @@
 #include "apps/fovea/commands.h"
 #include "apps/fovea/finetune_features.h"
 #include "apps/fovea/image_classifier.h"
+#include "engine/core/atomic_file.h"
 #include "engine/backends/backend_registry.h"
 #include "engine/ops/shape_inference.h"
 #include "engine/training/classifier_cut.h"
@@ -135,7 +136,7 @@ Status check_outputs_free(const FinetuneArgs& args) {
   }
   for (const std::string& path : {args.out, labels_path_for(args.out)}) {
     if (!args.force && fs::exists(path, ec)) {
-      return invalid_argument(path + " exists; pass --force to replace it");
+      return invalid_argument(path + ": exists; pass --force to overwrite it");
     }
   }
   return Status::ok();

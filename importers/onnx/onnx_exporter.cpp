@@ -1,17 +1,15 @@
 #include "importers/onnx/onnx_exporter.h"
 
 #include <onnx/onnx_pb.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <set>
 
+#include "engine/core/atomic_file.h"
 #include "importers/onnx/tensor_proto.h"
 
 namespace fovea {
-namespace fs = std::filesystem;
 namespace {
 
 constexpr int64_t kMinimumOpset = 13;
@@ -171,33 +169,6 @@ Result<std::string> export_onnx_bytes(const Graph& graph, const ExportOptions& o
     return internal_error("the exported model could not be serialized (over 2 GiB?)");
   }
   return bytes;
-}
-
-Status write_file_atomic(const std::string& path, const std::string& bytes, bool force) {
-  std::error_code ec;
-  if (!force && fs::exists(path, ec)) {
-    return invalid_argument(path + " exists; pass --force to replace it");
-  }
-  const fs::path target(path);
-  std::string temporary_name = ".";
-  temporary_name.append(target.filename().string()).append(".tmp").append(std::to_string(getpid()));
-  const fs::path temporary = target.parent_path() / temporary_name;
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) return Status(StatusCode::kIoError, temporary.string() + ": cannot be created");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-      fs::remove(temporary, ec);
-      return Status(StatusCode::kIoError, temporary.string() + ": write failed");
-    }
-  }
-  fs::rename(temporary, target, ec);
-  if (ec) {
-    fs::remove(temporary, ec);
-    return Status(StatusCode::kIoError, path + ": cannot be written: " + ec.message());
-  }
-  return Status::ok();
 }
 
 Status write_onnx_file(const std::string& path, const Graph& graph, const ExportOptions& options,

@@ -26,13 +26,9 @@ struct ExportOptions {
 // carry their dtype and shape (a dynamic first dim is written as "N").
 Result<std::string> export_onnx_bytes(const Graph& graph, const ExportOptions& options = {});
 
-// Writes the model to a temporary file beside `path`, then renames it into place. An existing
-// file is an error unless `force`.
+// Writes the model with write_file_atomic (engine/core/atomic_file.h): never half-written, and
+// an existing file is an error unless `force`.
 Status write_onnx_file(const std::string& path, const Graph& graph,
                        const ExportOptions& options = {}, bool force = false);
-
-// Writes `bytes` atomically (temporary file beside `path`, then rename); refuses to replace an
-// existing file unless `force`.
-Status write_file_atomic(const std::string& path, const std::string& bytes, bool force);
 
 }  // namespace fovea

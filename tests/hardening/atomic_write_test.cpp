@@ -1,5 +1,6 @@
-// Files the tools write (tensor files, images) are written atomically, never replace an
-// existing file unless forced, and a failed write leaves nothing behind.
+// Files the tools write (tensor files, images; models and labels share the same writer,
+// engine/core/atomic_file.h) are written atomically, never replace an existing file unless
+// forced, and a failed write leaves nothing behind.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -36,7 +37,7 @@ TEST(AtomicWrites, TensorFileIsNotReplacedWithoutOverwrite) {
   write_bytes(path, "precious");
   const Tensor t = float_tensor({2}, {1.0f, 2.0f});
   const Status refused = write_tensor_file(t, "t", path, /*overwrite=*/false);
-  EXPECT_EQ(refused.message(), path + ": already exists; refusing to replace it");
+  EXPECT_EQ(refused.message(), path + ": exists; pass --force to overwrite it");
   EXPECT_EQ(read_all(path), "precious");
   ASSERT_TRUE(write_tensor_file(t, "t", path, /*overwrite=*/true).is_ok());
   auto back = read_tensor_file(path);
@@ -120,7 +121,7 @@ TEST(AtomicWrites, FailedRenameLeavesNoTemporaryFile) {
   const cv::Mat image(8, 8, CV_8UC3, cv::Scalar(1, 2, 3));
   const Status failed = vision::write_image_atomic(dir.file("taken.png"), image, /*force=*/true);
   EXPECT_EQ(failed.code(), StatusCode::kIoError);
-  EXPECT_NE(failed.message().find("taken.png: cannot move the written image into place"),
+  EXPECT_NE(failed.message().find("taken.png: cannot move the written file into place"),
             std::string::npos)
       << failed.message();
   EXPECT_EQ(listing(dir.path()), std::vector<std::string>{"taken.png"});

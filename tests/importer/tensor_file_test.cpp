@@ -55,7 +55,7 @@ TEST(TensorFile, RefusesToOverwriteUnlessAsked) {
   const std::string path = dir.file("t.pb");
   ASSERT_TRUE(write_tensor_file(float_tensor({1}, {1.0f}), "t", path, false).is_ok());
   EXPECT_TRUE(is_error(write_tensor_file(float_tensor({1}, {2.0f}), "t", path, false),
-                       StatusCode::kInvalidArgument, "already exists"));
+                       StatusCode::kInvalidArgument, "exists; pass --force"));
   EXPECT_EQ(float_values(*read_tensor_file(path)), (std::vector<float>{1.0f}));
   ASSERT_TRUE(write_tensor_file(float_tensor({1}, {2.0f}), "t", path, true).is_ok());
   EXPECT_EQ(float_values(*read_tensor_file(path)), (std::vector<float>{2.0f}));
