@@ -2,6 +2,7 @@
 // optional bias. x [N,C,D1..], w [M,C/group,k1..], b [M] → y [N,M,O1..].
 // Fused form (engine/passes): optional 4th input `sum` shaped like y and attribute
 // `activation`: y = activation(conv(x, w) + b + sum).
+#include <algorithm>
 #include <string>
 
 #include "engine/ops/fused_activation.h"
@@ -71,8 +72,11 @@ Status infer_conv(InferContext& ctx) {
   return Status::ok();
 }
 
-// Direct convolution: for every output element, sum over its window's input channels and
-// kernel taps that fall inside the input (taps on padding contribute zero).
+// Direct convolution, tap by tap: every output plane starts at its bias, then for each input
+// channel of its group and each kernel tap adds weight × the input under that tap. Each output
+// element thus sums exactly the definition's terms, in the order (c, kd, kh, kw); a tap over
+// padding adds nothing, so its output range is clipped instead of testing every element (which
+// also keeps the innermost loop a plain strided sweep).
 Status conv_reference(const Node& node, std::span<const Tensor> inputs, std::span<Tensor> outputs) {
   const Tensor& x = inputs[0];
   const Tensor& w = inputs[1];
@@ -96,31 +100,32 @@ Status conv_reference(const Node& node, std::span<const Tensor> inputs, std::spa
 
   for (int64_t n = 0; n < batch; ++n) {
     for (int64_t m = 0; m < out_channels; ++m) {
+      float* out = dst + (n * out_channels + m) * g.out_size();
+      std::fill(out, out + g.out_size(), has_bias ? inputs[2].data<float>()[m] : 0.0f);
       const int64_t first_channel = (m / group_out) * group_in;
-      for (int64_t od = 0; od < g.out[0]; ++od) {
-        for (int64_t oh = 0; oh < g.out[1]; ++oh) {
-          for (int64_t ow = 0; ow < g.out[2]; ++ow) {
-            float sum = has_bias ? inputs[2].data<float>()[m] : 0.0f;
-            for (int64_t c = 0; c < group_in; ++c) {
-              const float* plane = src + (n * in_channels + first_channel + c) * g.in_size();
-              const float* kernel = weights + (m * group_in + c) * g.kernel_size();
-              for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
+      for (int64_t c = 0; c < group_in; ++c) {
+        const float* plane = src + (n * in_channels + first_channel + c) * g.in_size();
+        const float* kernel = weights + (m * group_in + c) * g.kernel_size();
+        for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
+          const auto [od_first, od_last] = g.outputs_reading_input(0, kd);
+          for (int64_t kh = 0; kh < g.kernel[1]; ++kh) {
+            const auto [oh_first, oh_last] = g.outputs_reading_input(1, kh);
+            for (int64_t kw = 0; kw < g.kernel[2]; ++kw) {
+              const auto [ow_first, ow_last] = g.outputs_reading_input(2, kw);
+              const float tap = kernel[(kd * g.kernel[1] + kh) * g.kernel[2] + kw];
+              for (int64_t od = od_first; od < od_last; ++od) {
                 const int64_t id = od * g.strides[0] - g.pads_begin[0] + kd * g.dilations[0];
-                if (id < 0 || id >= g.in[0]) continue;
-                for (int64_t kh = 0; kh < g.kernel[1]; ++kh) {
+                for (int64_t oh = oh_first; oh < oh_last; ++oh) {
                   const int64_t ih = oh * g.strides[1] - g.pads_begin[1] + kh * g.dilations[1];
-                  if (ih < 0 || ih >= g.in[1]) continue;
-                  for (int64_t kw = 0; kw < g.kernel[2]; ++kw) {
-                    const int64_t iw = ow * g.strides[2] - g.pads_begin[2] + kw * g.dilations[2];
-                    if (iw < 0 || iw >= g.in[2]) continue;
-                    sum += plane[(id * g.in[1] + ih) * g.in[2] + iw] *
-                           kernel[(kd * g.kernel[1] + kh) * g.kernel[2] + kw];
+                  const float* in_row = plane + (id * g.in[1] + ih) * g.in[2] - g.pads_begin[2] +
+                                        kw * g.dilations[2];
+                  float* out_row = out + (od * g.out[1] + oh) * g.out[2];
+                  for (int64_t ow = ow_first; ow < ow_last; ++ow) {
+                    out_row[ow] += tap * in_row[ow * g.strides[2]];
                   }
                 }
               }
             }
-            dst[((n * out_channels + m) * g.out[0] + od) * g.out[1] * g.out[2] + oh * g.out[2] +
-                ow] = sum;
           }
         }
       }

@@ -243,6 +243,13 @@ Result<SpatialParams> resolve_pool(const Node& node, const Shape& x) {
   return params;
 }
 
+std::pair<int64_t, int64_t> Spatial3d::outputs_reading_input(size_t axis, int64_t tap) const {
+  const int64_t shift = pads_begin[axis] - tap * dilations[axis];  // input index = o·s − shift
+  const int64_t first = std::max<int64_t>(0, ceil_div(shift, strides[axis]));
+  const int64_t last = std::min<int64_t>(out[axis], ceil_div(in[axis] + shift, strides[axis]));
+  return {first, last};
+}
+
 Spatial3d lift_to_3d(const SpatialParams& params, const Shape& x) {
   Spatial3d g;
   const size_t spatial = params.kernel.size();

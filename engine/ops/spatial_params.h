@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "engine/core/graph.h"
@@ -56,6 +57,9 @@ struct Spatial3d {
   int64_t in_size() const { return in[0] * in[1] * in[2]; }
   int64_t out_size() const { return out[0] * out[1] * out[2]; }
   int64_t kernel_size() const { return kernel[0] * kernel[1] * kernel[2]; }
+  // The output positions [first, last) along `axis` whose kernel tap `tap` reads inside the
+  // input (not padding): 0 <= o·stride − pad_begin + tap·dilation < in. Empty when first >= last.
+  std::pair<int64_t, int64_t> outputs_reading_input(size_t axis, int64_t tap) const;
 };
 // x is the static input shape [N,C,D1..] (at most 3 spatial dims; callers check).
 Spatial3d lift_to_3d(const SpatialParams& params, const Shape& x);
