@@ -76,7 +76,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     if (!out) __builtin_trap();
   }
   fovea::ModelOptions options;
-  options.backend = "reference";  // the fuzz build stubs oneDNN out
+  options.backend = "reference";  // instrumented code: oneDNN's own is not
   options.threads = 1;
   options.memory_limit_bytes = 16 << 20;
   try {

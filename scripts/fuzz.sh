@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (fuzz/, clang-14, ASan+UBSan, in build-fuzz/) and runs each for a
-# bounded time, seeding the corpora from the ONNX conformance data.
+# Builds the libFuzzer targets (fuzz/: clang-14, ASan+UBSan, in the sanitizer build build-asan/,
+# scripts/lib/asan_build.sh) and runs each for a bounded time, seeding the corpora from the ONNX
+# conformance data.
 #
-#   scripts/fuzz.sh                 # smoke run: 15 s per target (about a minute in all)
+#   scripts/fuzz.sh                 # smoke run: 15 s per target (about a minute in all; CI)
 #   scripts/fuzz.sh 600             # the 10-minutes-per-target run
 #   scripts/fuzz.sh 600 fuzz_model  # one target
 #
 # Targets: fuzz_model (model bytes → import → plan → run), fuzz_tensor_proto (TensorProto
 # files), fuzz_image (image decoding + preprocessing), fuzz_serve_request (a KServe v2 inference
 # request body → parsing and checks → run → response, as `fovea serve` does). Corpora grow in
-# build-fuzz/corpus/<target> across runs; a crash, leak or timeout leaves its input in
-# build-fuzz/artifacts/<target>/ and fails the script. Reproduce one with:
-# build-fuzz/fuzz/<target> <artifact file>. Results of the long runs: docs/fuzzing.md.
-# Environment: JOBS (build parallelism, default 2), FUZZ_SKIP_BUILD=1.
+# build-asan/corpus/<target> across runs; a crash, leak or timeout leaves its input in
+# build-asan/artifacts/<target>/ and fails the script. Reproduce one with:
+# build-asan/fuzz/<target> <artifact file>. Results of the long runs: docs/fuzzing.md.
+# Environment: JOBS (build parallelism, default: all cores), FUZZ_SKIP_BUILD=1.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,14 +21,15 @@ seconds="${1:-15}"
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(fuzz_model fuzz_tensor_proto fuzz_image fuzz_serve_request)
-build="$root/build-fuzz"
+# shellcheck source=scripts/lib/asan_build.sh
+source "$root/scripts/lib/asan_build.sh"
+build="$(asan_build_dir "$root")"
 shared="$root/../shared/onnx-tests"
 debian="/usr/share/libonnx-testdata/data"
 
 if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_COMPILER=clang++-14 -DFOVEA_FUZZ=ON -DFOVEA_BUILD_TESTS=OFF >/dev/null
-  ninja -C "$build" -j"${JOBS:-2}" "${targets[@]}"
+  configure_asan_build "$root"
+  ninja -C "$build" -j"${JOBS:-$(nproc)}" "${targets[@]}"
 fi
 
 # Copies up to $3 files named $2 (smallest first, under 16 KiB) from the test data into $1,
@@ -44,9 +46,7 @@ seed() {
   done <<<"$files"
 }
 
-export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1"
-export LSAN_OPTIONS="suppressions=$root/fuzz/suppressions/lsan.supp:print_suppressions=0"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export_asan_options "$root"
 export OMP_NUM_THREADS=1
 
 status=0

@@ -17,7 +17,7 @@ endfunction()
 
 if(FOVEA_CUDA STREQUAL "OFF")
   message(STATUS "CUDA backend: not built (FOVEA_CUDA=OFF)")
-elseif(FOVEA_FUZZ OR FOVEA_SANITIZE)
+elseif(FOVEA_SANITIZERS)
   # nvcc does not take the sanitizer flags, and the instrumented runs are about host code.
   fovea_cuda_unavailable("sanitized and fuzzing builds leave it out")
 else()
