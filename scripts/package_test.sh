@@ -32,4 +32,30 @@ export PKG_CONFIG_PATH="$libdir/pkgconfig"
 # shellcheck disable=SC2046
 c++ "$tmp/pc.cpp" -o "$tmp/pc" $(pkg-config --cflags --libs fovea) -Wl,-rpath,"$libdir"
 "$tmp/pc"
+
+# The CUDA backend module, where this build has one: the installed library must find its
+# installed copy (lib/fovea/), so asking for "cuda" reaches the module (which then runs, or
+# says there is no GPU) instead of reporting it missing.
+if [ -f "$build/lib/fovea/libfovea_cuda.so" ] || [ -f "$build/lib64/fovea/libfovea_cuda.so" ]; then
+  test -f "$libdir/fovea/libfovea_cuda.so"
+  cat >"$tmp/cuda.cpp" <<'CPP'
+#include <fovea/fovea.h>
+#include <iostream>
+int main(int argc, char** argv) {
+  fovea::ModelOptions options;
+  options.backend = "cuda";
+  try {
+    fovea::Model::load(argv[1], options);
+    std::cout << "cuda: loaded\n";
+  } catch (const fovea::Error& e) {
+    std::cout << e.what() << "\n";
+  }
+}
+CPP
+  # shellcheck disable=SC2046
+  c++ "$tmp/cuda.cpp" -o "$tmp/cuda" $(pkg-config --cflags --libs fovea) -Wl,-rpath,"$libdir"
+  cuda_out=$(env -u FOVEA_CUDA_MODULE "$tmp/cuda" "$root/models/mobilenetv2-fp32.onnx")
+  echo "$cuda_out"
+  echo "$cuda_out" | grep -E 'cuda: loaded|no CUDA device available' >/dev/null
+fi
 echo "package_test: OK"

@@ -26,7 +26,7 @@ const BackendEntry kBackends[] = {
     {"reference", always<make_reference_backend>},
     {"onednn", always<make_onednn_backend>},
 #ifdef FOVEA_HAVE_CUDA
-    {"cuda", make_cuda_backend},
+    {"cuda", load_cuda_backend},
 #endif
 };
 
