@@ -31,12 +31,16 @@ Result<BackendFactory> open_module(const std::string& backend, const std::string
       static_cast<const char*>(::dlsym(handle, "fovea_backend_module_version"));
   const auto* factory =
       static_cast<const BackendFactory*>(::dlsym(handle, "fovea_backend_module_factory"));
+  Status refused;
   if (version == nullptr || factory == nullptr || *factory == nullptr) {
-    return unsupported(backend + ": " + path + " is not a Fovea backend module");
+    refused = unsupported(backend + ": " + path + " is not a Fovea backend module");
+  } else if (std::string(version) != FOVEA_MODULE_ABI) {
+    refused = unsupported(backend + ": " + path + " was built for Fovea " + version + ", not " +
+                          FOVEA_MODULE_ABI);
   }
-  if (std::string(version) != FOVEA_MODULE_ABI) {
-    return unsupported(backend + ": " + path + " was built for Fovea " + version + ", not " +
-                       FOVEA_MODULE_ABI);
+  if (!refused.is_ok()) {
+    ::dlclose(handle);  // nothing of it was used
+    return refused;
   }
   return *factory;
 }
