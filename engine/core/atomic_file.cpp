@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 namespace fovea {
 namespace {
@@ -18,14 +19,19 @@ Status exists_error(const std::string& path) {
   return invalid_argument(path + ": exists; pass --force to overwrite it");
 }
 
-// Creates `<path>.tmp-<pid>-<n>` beside `path` (n counts the calls in this process), exclusively,
-// so that concurrent writers of one target, in this process or others, never share a file.
-Result<std::string> create_temporary(const std::string& path, int* fd) {
+// `<path>.tmp-<pid>-<n>` (n counts the calls in this process), so that concurrent writers of one
+// target, in this process or others, never pick the same name.
+std::string temporary_name(const std::string& path) {
   static std::atomic<uint64_t> counter{0};
-  constexpr int kAttempts = 100;
-  for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    const std::string name =
-        path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  return path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+}
+
+constexpr int kNameAttempts = 100;
+
+// Creates a temporary file beside `path`, exclusively.
+Result<std::string> create_temporary(const std::string& path, int* fd) {
+  for (int attempt = 0; attempt < kNameAttempts; ++attempt) {
+    const std::string name = temporary_name(path);
     *fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (*fd >= 0) return name;
     if (errno != EEXIST) {
@@ -75,9 +81,71 @@ Status move_into_place(const std::string& temporary, const std::string& path, bo
   return Status::ok();
 }
 
+struct CloseOnExit {
+  int fd;
+  ~CloseOnExit() { ::close(fd); }
+};
+
+// The preferred way: the bytes go into an unnamed file in the target's folder (O_TMPFILE), which
+// gets its name only once it is whole and on disk, so a process killed at any moment leaves
+// nothing behind. nullopt where the file system or a missing /proc cannot do this: the caller
+// then writes through a named temporary file.
+std::optional<Status> write_unnamed_then_link(const std::string& path, std::string_view bytes,
+                                              bool overwrite) {
+  const std::filesystem::path target(path);
+  const std::string folder = target.has_parent_path() ? target.parent_path().string() : ".";
+  const int fd = ::open(folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) return std::nullopt;
+    return io_error(path + ": cannot create a temporary file beside it: " + std::strerror(errno));
+  }
+  CloseOnExit closer{fd};
+  if (!write_all(fd, bytes.data(), bytes.size()) || ::fsync(fd) != 0) {
+    return io_error(path + ": cannot write: " + std::strerror(errno));
+  }
+  const std::string self = "/proc/self/fd/" + std::to_string(fd);
+  const auto link_as = [&](const std::string& name) {
+    return ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0;
+  };
+  if (!overwrite) {  // linkat never replaces: a file that appeared meanwhile is kept
+    if (link_as(path)) return Status::ok();
+    if (errno == EEXIST) return exists_error(path);
+    if (errno == ENOENT) return std::nullopt;  // no /proc
+    return io_error(path + ": cannot give the written file its name: " + std::strerror(errno));
+  }
+  // Replacing: the whole file takes a temporary name beside the target for the instant
+  // before it is renamed over it.
+  for (int attempt = 0; attempt < kNameAttempts; ++attempt) {
+    const std::string name = temporary_name(path);
+    if (!link_as(name)) {
+      if (errno == EEXIST) continue;
+      if (errno == ENOENT) return std::nullopt;
+      return io_error(path + ": cannot give the written file a name: " + std::strerror(errno));
+    }
+    if (::rename(name.c_str(), path.c_str()) != 0) {
+      const int saved_errno = errno;
+      ::unlink(name.c_str());
+      return io_error(path + ": cannot move the written file into place: " +
+                      std::strerror(saved_errno));
+    }
+    return Status::ok();
+  }
+  return io_error(path + ": cannot give the written file a name: all names taken");
+}
+
 }  // namespace
 
 Status write_file_atomic(const std::string& path, std::string_view bytes, bool overwrite) {
+  std::error_code ec;
+  if (!overwrite && std::filesystem::exists(path, ec)) return exists_error(path);
+  if (std::optional<Status> written = write_unnamed_then_link(path, bytes, overwrite)) {
+    return *written;
+  }
+  return write_file_atomic_through_named_temporary(path, bytes, overwrite);
+}
+
+Status write_file_atomic_through_named_temporary(const std::string& path, std::string_view bytes,
+                                                 bool overwrite) {
   std::error_code ec;
   if (!overwrite && std::filesystem::exists(path, ec)) return exists_error(path);
   int fd = -1;

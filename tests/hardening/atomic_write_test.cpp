@@ -2,12 +2,16 @@
 // engine/core/atomic_file.h) are written atomically, never replace an existing file unless
 // forced, and a failed write leaves nothing behind.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <thread>
 
+#include "engine/core/atomic_file.h"
 #include "importers/onnx/tensor_file.h"
 #include "runtime/vision/image_io.h"
 #include "tests/common/tensor_testing.h"
@@ -129,6 +133,72 @@ TEST(AtomicWrites, FailedRenameLeavesNoTemporaryFile) {
   const Status missing = vision::write_image_atomic(dir.file("no/such/dir/x.png"), image, true);
   EXPECT_NE(missing.message().find("cannot create a temporary file beside it"), std::string::npos)
       << missing.message();
+}
+
+// Both ways of writing (the unnamed file linked into place, and the named-temporary fallback for
+// file systems without O_TMPFILE) keep the same promises: whole files, no replacing without
+// overwrite, even against a file that appears concurrently, and nothing left after a failure.
+using Writer = Status (*)(const std::string&, std::string_view, bool);
+class AtomicWriters : public ::testing::TestWithParam<Writer> {};
+
+TEST_P(AtomicWriters, SamePromisesEitherWay) {
+  const Writer write = GetParam();
+  TempDir dir;
+  const std::string path = dir.file("f.bin");
+  ASSERT_TRUE(write(path, "first", false).is_ok());
+  EXPECT_EQ(write(path, "second", false).message(), path + ": exists; pass --force to overwrite it");
+  EXPECT_EQ(read_all(path), "first");
+  ASSERT_TRUE(write(path, "third", true).is_ok());
+  EXPECT_EQ(read_all(path), "third");
+  EXPECT_EQ(listing(dir.path()), std::vector<std::string>{"f.bin"});
+  // Two unforced writers racing for one new name: exactly one wins.
+  for (int round = 0; round < 20; ++round) {
+    const std::string fresh = dir.file("race" + std::to_string(round));
+    Status results[2];
+    std::thread a([&] { results[0] = write(fresh, "a", false); });
+    std::thread b([&] { results[1] = write(fresh, "b", false); });
+    a.join();
+    b.join();
+    EXPECT_NE(results[0].is_ok(), results[1].is_ok()) << "round " << round;
+  }
+  // A failed rename (the target is a folder) leaves no temporary file.
+  std::filesystem::create_directories(dir.file("taken/inside"));
+  EXPECT_EQ(write(dir.file("taken"), "x", true).code(), StatusCode::kIoError);
+  EXPECT_EQ(listing(dir.path()).size(), 22u);  // f.bin, race0..race19, taken
+}
+
+INSTANTIATE_TEST_SUITE_P(UnnamedOrNamed, AtomicWriters,
+                         ::testing::Values(&write_file_atomic,
+                                           &write_file_atomic_through_named_temporary));
+
+// A writer killed in the middle of writing leaves nothing behind: afterwards the folder holds
+// either nothing or the whole file, never a part of it under any name. (The kill lands mid-write
+// nearly always; when the write wins the race, the whole file is what must be there.)
+TEST(AtomicWrites, KilledWriterLeavesNothingBehind) {
+  TempDir dir;
+  const std::string path = dir.file("big.bin");
+  const std::string bytes(size_t{256} << 20, 'x');  // before fork: the child only writes
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const char go = 'g';
+    if (::write(ready[1], &go, 1) != 1) ::_exit(2);
+    ::_exit(write_file_atomic(path, bytes, /*overwrite=*/false).is_ok() ? 0 : 1);
+  }
+  char go = 0;
+  ASSERT_EQ(::read(ready[0], &go, 1), 1);
+  ::usleep(20'000);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  ::close(ready[0]);
+  ::close(ready[1]);
+  const std::vector<std::string> names = listing(dir.path());
+  if (!names.empty()) {
+    EXPECT_EQ(names, std::vector<std::string>{"big.bin"});
+    EXPECT_EQ(std::filesystem::file_size(path), bytes.size());
+  }
 }
 
 }  // namespace
