@@ -10,7 +10,6 @@
 
 #include "apps/fovea/commands.h"
 #include "apps/fovea/image_classifier.h"
-#include "engine/backends/backend_registry.h"
 #include "runtime/vision/image_io.h"
 #include "runtime/vision/preprocess.h"
 #include "runtime/vision/scores.h"
@@ -136,10 +135,7 @@ void add_classify_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--top,-k", args->top, "How many classes to print")->check(CLI::Range(1, 1000));
   cmd->add_option("--batch", args->batch, "Images per model run")->check(CLI::Range(1, 256));
   cmd->add_flag("--json", args->json, "Print one JSON document instead of text");
-  cmd->add_option("--backend,-b", args->setup.backend, "Backend")
-      ->check(CLI::IsMember(backend_names()));
-  cmd->add_option("--threads,-t", args->setup.threads, "Threads (0: all cores)")
-      ->check(CLI::NonNegativeNumber);
+  add_backend_options(cmd, args->setup);
   add_preprocessing_options(cmd, args->setup.preprocessing);
   cmd->callback([args, &exit_code] { exit_code = classify(*args); });
 }

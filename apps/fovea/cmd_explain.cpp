@@ -10,7 +10,6 @@
 
 #include "apps/fovea/commands.h"
 #include "apps/fovea/image_classifier.h"
-#include "engine/backends/backend_registry.h"
 #include "importers/onnx/onnx_importer.h"
 #include "runtime/vision/image_io.h"
 #include "runtime/vision/occlusion.h"
@@ -166,10 +165,7 @@ void add_explain_command(CLI::App& app, int& exit_code) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--batch", args->occlusion.batch, "Occluded images per model run")
       ->check(CLI::Range(1, 256));
-  cmd->add_option("--backend,-b", args->setup.backend, "Backend")
-      ->check(CLI::IsMember(backend_names()));
-  cmd->add_option("--threads,-t", args->setup.threads, "Threads (0: all cores)")
-      ->check(CLI::NonNegativeNumber);
+  add_backend_options(cmd, args->setup);
   cmd->add_flag("--view-only", args->view_only,
                 "Draw on the model's resized, center-cropped view instead of the whole photo");
   cmd->add_flag("--force", args->force, "Overwrite an existing output image");

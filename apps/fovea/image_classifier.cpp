@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "engine/backends/backend_registry.h"
 #include "runtime/internal/model_loader.h"
 #include "runtime/vision/preprocess.h"
 #include "runtime/vision/scores.h"
@@ -50,6 +51,14 @@ std::string find_bundled(const std::string& relative) {
     }
   }
   return "";
+}
+
+void add_backend_options(CLI::App* command, ClassifierSetup& setup) {
+  command->add_option("--backend,-b", setup.backend, "Backend")
+      ->check(CLI::IsMember(backend_names()));
+  command->add_option("--threads,-t", setup.threads, "Threads (0: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  command->add_flag("--tf32", setup.tf32, "GPU backends: TF32 Tensor Core math (float32 by default)");
 }
 
 void add_preprocessing_options(CLI::App* command, vision::PresetFlags& flags) {
@@ -103,6 +112,7 @@ Result<std::unique_ptr<ImageClassifier>> ImageClassifier::open(const ClassifierS
   LoadOptions load;
   load.backend = setup.backend;
   load.threads = setup.threads;
+  load.allow_tf32 = setup.tf32;
   FOVEA_ASSIGN_OR_RETURN(classifier->executor_, load_model(path, load));
   const Graph& graph = classifier->executor_->graph();
 

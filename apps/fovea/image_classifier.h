@@ -27,9 +27,12 @@ struct ClassifierSetup {
   std::string labels;  // empty: the bundled ImageNet classes for a 1000-class model
   std::string backend = "onednn";
   int threads = 0;
+  bool tf32 = false;  // GPU backends: TF32 Tensor Core math
   vision::PresetFlags preprocessing;
 };
 
+// Adds --backend --threads --tf32 to a subcommand.
+void add_backend_options(CLI::App* command, ClassifierSetup& setup);
 // Adds --preset --mean --std --size --crop --bgr --scale to a subcommand.
 void add_preprocessing_options(CLI::App* command, vision::PresetFlags& flags);
 

@@ -3,10 +3,13 @@
 // right nodes. These run on any machine with the toolkit.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "engine/backends/backend_registry.h"
 #include "engine/backends/cuda/cuda_common.h"
 #include "runtime/internal/model_loader.h"
 #include "tests/common/backend_testing.h"
+#include "tests/common/fovea_process.h"
 #include "tests/common/graph_builder.h"
 #include "tests/common/tensor_testing.h"
 #include "tests/cuda/cuda_test_util.h"
@@ -41,6 +44,25 @@ TEST(CudaBackend, WithoutADeviceLoadingAModelFailsClearly) {
   ASSERT_FALSE(loaded.is_ok());
   EXPECT_NE(loaded.status().message().find("no CUDA device available"), std::string::npos)
       << loaded.status().message();
+}
+
+// The program's side: classify takes --backend cuda --tf32 and reports the missing device, or
+// the missing module, in one line.
+TEST(CudaBackend, WithoutADeviceClassifySaysWhy) {
+  if (!backend_unavailable("cuda")) GTEST_SKIP() << "a CUDA device is present";
+  const std::string photo = std::string(FOVEA_SOURCE_DIR) + "/models/samples/chelsea.png";
+  const FoveaRun run = run_fovea_program("classify --backend cuda --tf32 " + photo);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("cuda: no CUDA device available"), std::string::npos) << run.err;
+
+  ::setenv("FOVEA_CUDA_MODULE", "/nonexistent/libfovea_cuda.so", 1);
+  const FoveaRun moved = run_fovea_program("classify --backend cuda " + photo);
+  ::unsetenv("FOVEA_CUDA_MODULE");
+  EXPECT_EQ(moved.exit_code, 1);
+  EXPECT_NE(moved.err.find("cuda: the backend module is not installed (looked for "
+                           "/nonexistent/libfovea_cuda.so)"),
+            std::string::npos)
+      << moved.err;
 }
 
 Attributes conv_attrs(Ints pads, std::string activation = "") {
