@@ -113,8 +113,11 @@ def ort_once(args, env, name, model, batch):
 
 def agreement(args, env, name, model, work):
     """Max |fovea - ORT| / max |ORT| of the first output on one shared batch-1 input."""
-    import numpy as np  # Debian python3-numpy / python3-onnx, needed only here
-    from onnx import numpy_helper, TensorProto
+    try:
+        import numpy as np  # Debian python3-numpy / python3-onnx, needed only here
+        from onnx import numpy_helper, TensorProto
+    except ImportError as e:
+        return f"skipped ({e.name} missing: run with /usr/bin/python3)"
     raw_in, raw_out = os.path.join(work, "input.f32"), os.path.join(work, "ort_output.f32")
     out_dir = os.path.join(work, "fovea_out")
     r = subprocess.run(["node", os.path.join(SHARED, "tools", "ort_run.js"), model, "--iters",
