@@ -15,8 +15,8 @@ Result<Tensor> read_tensor_file(const std::string& path);
 // Reads a TensorProto from bytes (`source` names it in messages).
 Result<Tensor> parse_tensor_bytes(const void* data, size_t size, const std::string& source);
 
-// Writes `tensor` as a serialized TensorProto named `name`, atomically (temporary file, then
-// rename). Refuses to replace an existing file unless `overwrite`.
+// Writes `tensor` as a serialized TensorProto named `name` with write_file_atomic
+// (engine/core/atomic_file.h). Refuses to replace an existing file unless `overwrite`.
 Status write_tensor_file(const Tensor& tensor, const std::string& name, const std::string& path,
                          bool overwrite);
 

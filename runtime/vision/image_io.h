@@ -33,8 +33,8 @@ Result<cv::Mat> load_image(const std::string& path, uint64_t max_pixels = kDefau
 // An argument that does not exist is kept, so that loading it reports the error in its turn.
 std::vector<std::string> expand_image_arguments(const std::vector<std::string>& arguments);
 
-// Encodes `image` by the extension of `path` into a temporary file beside it, then renames it
-// into place. An existing file is an error unless `force`.
+// Encodes `image` by the extension of `path` and writes it with write_file_atomic
+// (engine/core/atomic_file.h): never half-written; an existing file is an error unless `force`.
 Status write_image_atomic(const std::string& path, const cv::Mat& image, bool force);
 
 }  // namespace fovea::vision
