@@ -132,13 +132,16 @@ InferRequest parse_infer_request(const std::string& body, const Model& model,
       throw HttpError(400, "input '" + name + "' needs a 'shape' array");
     }
     std::vector<int64_t> shape;
+    // Counted as the engine counts (engine/core/shape.h element_count): the non-zero dims must
+    // stay within the limit even when another dim is zero, since their strides still exist.
     int64_t elements = 1;
     for (const json& d : in["shape"]) {
       if (!d.is_number_integer() || d.get<int64_t>() < 0) {
         throw HttpError(400, "input '" + name + "': shape must hold non-negative integers");
       }
       shape.push_back(d.get<int64_t>());
-      if (shape.back() != 0 && elements > max_tensor_elements / shape.back()) {
+      if (shape.back() == 0) continue;
+      if (elements > max_tensor_elements / shape.back()) {
         elements = max_tensor_elements + 1;
       } else {
         elements *= shape.back();
