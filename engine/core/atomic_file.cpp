@@ -52,7 +52,7 @@ bool write_all(int fd, const char* data, size_t size) {
   return true;
 }
 
-// Removes the temporary file on every way out of write_file_atomic but success.
+// Removes a temporary name on every way out but success.
 struct RemoveUnlessKept {
   std::string path;
   bool keep = false;
@@ -122,32 +122,16 @@ std::optional<Status> write_unnamed_then_link(const std::string& path, std::stri
       if (errno == ENOENT) return std::nullopt;
       return io_error(path + ": cannot give the written file a name: " + std::strerror(errno));
     }
-    if (::rename(name.c_str(), path.c_str()) != 0) {
-      const int saved_errno = errno;
-      ::unlink(name.c_str());
-      return io_error(path + ": cannot move the written file into place: " +
-                      std::strerror(saved_errno));
-    }
+    RemoveUnlessKept cleanup{name};
+    FOVEA_RETURN_IF_ERROR(move_into_place(name, path, /*overwrite=*/true));
+    cleanup.keep = true;
     return Status::ok();
   }
   return io_error(path + ": cannot give the written file a name: all names taken");
 }
 
-}  // namespace
-
-Status write_file_atomic(const std::string& path, std::string_view bytes, bool overwrite) {
-  std::error_code ec;
-  if (!overwrite && std::filesystem::exists(path, ec)) return exists_error(path);
-  if (std::optional<Status> written = write_unnamed_then_link(path, bytes, overwrite)) {
-    return *written;
-  }
-  return write_file_atomic_through_named_temporary(path, bytes, overwrite);
-}
-
-Status write_file_atomic_through_named_temporary(const std::string& path, std::string_view bytes,
-                                                 bool overwrite) {
-  std::error_code ec;
-  if (!overwrite && std::filesystem::exists(path, ec)) return exists_error(path);
+// The fallback: a named temporary file beside the target, renamed into place when whole.
+Status write_named_then_rename(const std::string& path, std::string_view bytes, bool overwrite) {
   int fd = -1;
   FOVEA_ASSIGN_OR_RETURN(const std::string temporary, create_temporary(path, &fd));
   RemoveUnlessKept cleanup{temporary};
@@ -164,6 +148,24 @@ Status write_file_atomic_through_named_temporary(const std::string& path, std::s
   FOVEA_RETURN_IF_ERROR(move_into_place(temporary, path, overwrite));
   cleanup.keep = true;
   return Status::ok();
+}
+
+}  // namespace
+
+Status write_file_atomic(const std::string& path, std::string_view bytes, bool overwrite) {
+  std::error_code ec;
+  if (!overwrite && std::filesystem::exists(path, ec)) return exists_error(path);
+  if (std::optional<Status> written = write_unnamed_then_link(path, bytes, overwrite)) {
+    return *written;
+  }
+  return write_named_then_rename(path, bytes, overwrite);
+}
+
+Status write_file_atomic_through_named_temporary(const std::string& path, std::string_view bytes,
+                                                 bool overwrite) {
+  std::error_code ec;
+  if (!overwrite && std::filesystem::exists(path, ec)) return exists_error(path);
+  return write_named_then_rename(path, bytes, overwrite);
 }
 
 }  // namespace fovea
