@@ -70,6 +70,8 @@ struct KernelRequest {
   std::vector<LayoutPtr> input_layouts;
   // PlanOptions::fast_math: kernels may trade exactness (within 1e-3 relative L2) for speed.
   bool fast_math = false;
+  // PlanOptions::huge_pages: memory-bound kernels may keep their weights on huge pages.
+  bool huge_pages = false;
   // PlanOptions::release_constants: the plan drops a constant input once its kernels have
   // copied it, so a kernel that copies weights into its own layout holds the only copy (no
   // reason to borrow the graph's buffer to save memory).

@@ -3,20 +3,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "engine/core/host_memory.h"
+
 namespace fovea {
-namespace {
-
-constexpr size_t kAlignment = 64;  // a cache line; what oneDNN prefers for AVX-512 loads
-
-std::shared_ptr<void> allocate_aligned(size_t bytes) {
-  const size_t rounded = ((bytes + kAlignment - 1) / kAlignment) * kAlignment;
-  void* p = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
-  if (p == nullptr) return nullptr;
-  std::memset(p, 0, rounded == 0 ? kAlignment : rounded);
-  return {p, std::free};
-}
-
-}  // namespace
 
 Result<Tensor> Tensor::allocate(DType dtype, Shape shape) {
   const auto count = ::fovea::element_count(shape);
@@ -33,7 +22,7 @@ Result<Tensor> Tensor::allocate(DType dtype, Shape shape) {
                                                " is too large to allocate");
   }
   Tensor t;
-  t.buffer_ = allocate_aligned(static_cast<size_t>(*count) * elem);
+  t.buffer_ = allocate_host(static_cast<size_t>(*count) * elem);
   if (!t.buffer_) {
     return Status(StatusCode::kOutOfRange,
                   "out of memory allocating " + std::to_string(*count * elem) + " bytes");

@@ -205,6 +205,7 @@ Status Plan::add_node_step(size_t node_index, Backend& primary, Backend& fallbac
   request.graph = &g;
   request.node = &node;
   request.fast_math = options_.fast_math;
+  request.huge_pages = options_.huge_pages;
   request.constants_released = options_.release_constants;
   for (ValueId in : node.inputs) {
     request.inputs.push_back(in == kNoValue ? ValueInfo{} : info_of(g.value(in), known_[in]));

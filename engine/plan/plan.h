@@ -27,6 +27,12 @@ struct PlanOptions {
   bool optimize = true;    // run engine/passes (fusions, folding) before preparing kernels
   bool fast_math = false;  // allow faster, slightly less exact kernels (e.g. Winograd conv)
   bool profile = false;    // time every step (see Plan::last_profile)
+  // Put the weights of memory-bound layers (a fully connected layer at batch 16 or less) on
+  // transparent huge pages: they stream faster on every run, but can take longer to fault in
+  // at load (engine/core/host_memory.h). For long-running callers. Applies where the kernel
+  // holds its own copy of the weights (release_constants); a kernel that reads the graph's
+  // buffer in place keeps it as it is rather than hold the weights twice.
+  bool huge_pages = false;
   // Let the plan drop each constant once every kernel using it has made its own copy (or
   // never reads it at run time), so weights are held once, in the kernels' layouts. Only for
   // a caller that builds no other plan from the graph's constants: Executor sets it for graphs
@@ -68,11 +74,8 @@ class RunContext {
 
  private:
   friend class Plan;
-  struct Free {
-    void operator()(std::byte* p) const;
-  };
   std::byte* reserve(size_t bytes);  // zero-filled when it grows
-  std::unique_ptr<std::byte, Free> arena_;
+  std::shared_ptr<void> arena_;
   size_t capacity_ = 0;
 };
 

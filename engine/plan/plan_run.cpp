@@ -2,28 +2,26 @@
 // arena at offsets fixed at build time; only graph outputs and values whose shapes are known
 // at run time alone are allocated per run.
 #include <chrono>
-#include <cstdlib>
-#include <cstring>
 #include <tuple>
 
+#include "engine/core/host_memory.h"
 #include "engine/ops/shape_inference.h"
 #include "engine/plan/arena.h"
 #include "engine/plan/plan.h"
 
 namespace fovea {
 
-void RunContext::Free::operator()(std::byte* p) const { std::free(p); }
-
 std::byte* RunContext::reserve(size_t bytes) {
   if (bytes > capacity_) {
     const size_t rounded = (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
-    arena_.reset(static_cast<std::byte*>(std::aligned_alloc(kArenaAlignment, rounded)));
+    // Blocked layouts pad; allocate_host's zeros keep NaN bit patterns out of the padding.
+    arena_.reset();  // the old contents are not kept: never hold both
+    capacity_ = 0;
+    arena_ = allocate_host(rounded);
     if (!arena_) return nullptr;
-    // Blocked layouts pad; start from zeros so padding never holds NaN bit patterns.
-    std::memset(arena_.get(), 0, rounded);
     capacity_ = rounded;
   }
-  return arena_.get();
+  return static_cast<std::byte*>(arena_.get());
 }
 
 Status Plan::check_inputs(std::span<const Tensor> inputs) const {

@@ -140,12 +140,27 @@ void apply_threads(const Context& ctx) {
   if (ctx.threads > 0 && omp_get_max_threads() != ctx.threads) omp_set_num_threads(ctx.threads);
 }
 
-dnnl::memory reorder_constant(Context& ctx, const md& src_md, const void* data, const md& dst_md) {
+void ConstantArgs::add_copy(Context& ctx, int arg, const md& src_md, const void* data,
+                            const md& dst_md, HostPages pages) {
+  // Blocked layouts pad, and the padding must read as zeros, which allocate_host gives.
+  const size_t bytes = dst_md.get_size();
+  std::shared_ptr<void> data_buffer = allocate_host(bytes, pages);
+  // As oneDNN reports its own allocation failures: prepare turns it into a refusal.
+  if (!data_buffer) throw dnnl::error(dnnl_out_of_memory, "cannot allocate a constant");
+  Tensor buffer = Tensor::adopt(DType::kUInt8, {static_cast<int64_t>(bytes)},
+                                std::move(data_buffer), MemoryKind::kHost);
   dnnl::memory src(src_md, ctx.engine, const_cast<void*>(data));
-  dnnl::memory dst(dst_md, ctx.engine);  // owned by oneDNN, freed with the last handle
+  dnnl::memory dst(dst_md, ctx.engine, buffer.raw_data());
   dnnl::reorder(src, dst).execute(ctx.stream, src, dst);
   ctx.stream.wait();
-  return dst;
+  memories_[arg] = dst;
+  buffers_.push_back(std::move(buffer));
+}
+
+void ConstantArgs::add_borrowed(const Context& ctx, int arg, const md& desc,
+                                const Tensor& constant) {
+  memories_[arg] = dnnl::memory(desc, ctx.engine, const_cast<void*>(constant.raw_data()));
+  buffers_.push_back(constant);
 }
 
 bool PrimitiveKernel::reads_input(size_t i) const {
@@ -159,7 +174,7 @@ bool PrimitiveKernel::reads_input(size_t i) const {
 Status PrimitiveKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs) {
   apply_threads(*ctx_);
   try {
-    std::unordered_map<int, dnnl::memory> args = constants_;
+    std::unordered_map<int, dnnl::memory> args = constants_.memories();
     for (const Binding& b : bindings_) {
       if (b.output) {
         if (b.index >= outputs.size()) return internal_error(name_ + ": missing output");

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/backends/backend.h"
+#include "engine/core/host_memory.h"
 
 namespace fovea::onednn {
 
@@ -62,8 +63,22 @@ md input_md(const KernelRequest& request, size_t i);
 // false when oneDNN has no exact equivalent. An absent activation appends nothing.
 bool append_fused_activation(const Node& node, dnnl::post_ops& ops);
 
-// Copies `data` (laid out as `src_md`) into new memory laid out as `dst_md`, once at prepare.
-dnnl::memory reorder_constant(Context& ctx, const md& src_md, const void* data, const md& dst_md);
+// Arguments prepared once (reordered weights, packed bias): the memories a primitive binds by
+// argument id, and the host buffers behind them, which live as long as the kernel.
+class ConstantArgs {
+ public:
+  // Copies `data` (laid out as `src_md`) into a new host buffer laid out as `dst_md`, from
+  // allocate_host with `pages` (engine/core/host_memory.h says when huge pages pay).
+  void add_copy(Context& ctx, int arg, const md& src_md, const void* data, const md& dst_md,
+                HostPages pages = HostPages::kSmall);
+  // Binds a graph constant's own buffer, already laid out as `desc`: held, not copied.
+  void add_borrowed(const Context& ctx, int arg, const md& desc, const Tensor& constant);
+  const std::unordered_map<int, dnnl::memory>& memories() const { return memories_; }
+
+ private:
+  std::unordered_map<int, dnnl::memory> memories_;
+  std::vector<Tensor> buffers_;
+};
 
 // Runs one prepared primitive: run-time tensors are bound by argument id, prepared constants
 // (reordered weights, packed bias) are held here.
@@ -81,7 +96,7 @@ class PrimitiveKernel final : public Kernel {
   };
 
   PrimitiveKernel(ContextPtr ctx, dnnl::primitive primitive, std::vector<Binding> bindings,
-                  std::unordered_map<int, dnnl::memory> constants, std::string name)
+                  ConstantArgs constants, std::string name)
       : ctx_(std::move(ctx)),
         primitive_(std::move(primitive)),
         bindings_(std::move(bindings)),
@@ -110,9 +125,6 @@ class PrimitiveKernel final : public Kernel {
   // The sum post-op accumulates into dst: before each run, input `index` (laid out as `from`)
   // is copied into output 0 (laid out as `to`) unless the plan gave both the same buffer.
   void set_prefill(size_t index, const md& from, const md& to);
-  // Keeps a graph constant alive whose buffer a constant dnnl::memory uses directly (weights
-  // already in the layout the primitive wants are not copied: held once).
-  void borrow(Tensor constant) { borrowed_.push_back(std::move(constant)); }
 
  private:
   ContextPtr ctx_;
@@ -124,8 +136,7 @@ class PrimitiveKernel final : public Kernel {
   std::shared_ptr<dnnl::reorder> prefill_;
   dnnl::primitive primitive_;
   std::vector<Binding> bindings_;
-  std::unordered_map<int, dnnl::memory> constants_;
-  std::vector<Tensor> borrowed_;
+  ConstantArgs constants_;
   std::string name_;  // for error messages
 };
 

@@ -33,18 +33,17 @@ bool geometry_ok(const SpatialParams& p) {
 // Binds weights (input 1) and the optional bias (input 2): constants are prepared now, run-time
 // tensors are bound by descriptor. `pd_weights` is the layout the primitive chose.
 void bind_weights_and_bias(const ContextPtr& ctx, const KernelRequest& r, const md& user_weights,
-                           const md& pd_weights, int64_t channels,
-                           std::unordered_map<int, dnnl::memory>& constants,
+                           const md& pd_weights, int64_t channels, ConstantArgs& constants,
                            std::vector<PrimitiveKernel::Binding>& bindings) {
   if (const Tensor* w = constant_input(r, 1)) {
-    constants[DNNL_ARG_WEIGHTS] = reorder_constant(*ctx, user_weights, w->raw_data(), pd_weights);
+    constants.add_copy(*ctx, DNNL_ARG_WEIGHTS, user_weights, w->raw_data(), pd_weights);
   } else {
     bindings.push_back(in_arg(DNNL_ARG_WEIGHTS, 1, user_weights));
   }
   if (!has_input(r, 2)) return;
   const md bias_md = plain_md({channels});
   if (const Tensor* b = constant_input(r, 2)) {
-    constants[DNNL_ARG_BIAS] = reorder_constant(*ctx, bias_md, b->raw_data(), bias_md);
+    constants.add_copy(*ctx, DNNL_ARG_BIAS, bias_md, b->raw_data(), bias_md);
   } else {
     bindings.push_back(in_arg(DNNL_ARG_BIAS, 2, bias_md));
   }
@@ -142,7 +141,7 @@ Result<KernelPtr> conv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   }
   if (!pd) pd = make_pd(dnnl::algorithm::convolution_direct);
 
-  std::unordered_map<int, dnnl::memory> constants;
+  ConstantArgs constants;
   std::vector<PrimitiveKernel::Binding> bindings{
       converted_in_arg(*ctx, DNNL_ARG_SRC, 0, pd->src_desc(), input_md(r, 0)),
       out_arg(DNNL_ARG_DST, 0, pd->dst_desc())};
@@ -222,7 +221,7 @@ Result<KernelPtr> conv_transpose_prepare(const ContextPtr& ctx, const KernelRequ
       onednn_dilations(p), to_dims(p.pads_begin), deconv_pads_end(p));
   dnnl::deconvolution_forward::primitive_desc pd(desc, ctx->engine);
 
-  std::unordered_map<int, dnnl::memory> constants;
+  ConstantArgs constants;
   auto bindings = src_dst_bindings(src_md, dst_md);
   bind_weights_and_bias(ctx, r, user_weights, pd.weights_desc(), out_channels, constants, bindings);
   return KernelPtr(new PrimitiveKernel(ctx, dnnl::deconvolution_forward(pd), std::move(bindings),

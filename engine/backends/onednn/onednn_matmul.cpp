@@ -84,7 +84,7 @@ Result<KernelPtr> gemm_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   const md src_md = trans_a ? strided_md({d.m, d.k}, {1, d.m}) : plain_md({d.m, d.k});
   const md user_b_md = trans_b ? strided_md({d.k, d.n}, {1, d.k}) : plain_md({d.k, d.n});
   const md dst_md = plain_md({d.m, d.n});
-  std::unordered_map<int, dnnl::memory> constants;
+  ConstantArgs constants;
   std::vector<PrimitiveKernel::Binding> bindings{in_arg(DNNL_ARG_SRC, 0, src_md),
                                                  out_arg(DNNL_ARG_DST, 0, dst_md)};
 
@@ -121,34 +121,33 @@ Result<KernelPtr> gemm_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   constexpr int64_t kMaxRowsForPlainWeights = 16;
   const bool borrow_weights =
       b != nullptr && alpha == 1.0f && !r.constants_released && d.m <= kMaxRowsForPlainWeights;
+  // The same few rows make the product bound by reading the weights: huge pages read faster.
+  const HostPages weight_pages =
+      r.huge_pages && d.m <= kMaxRowsForPlainWeights ? HostPages::kHugeIfLarge : HostPages::kSmall;
   const md weights_md =
       (b != nullptr && !borrow_weights)
           ? md({d.k, d.n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any)
           : user_b_md;
   dnnl::matmul::desc desc(src_md, weights_md, bias_md, dst_md);
   dnnl::matmul::primitive_desc pd(desc, activation_attr(r), ctx->engine);
-  bool borrowed = false;
   if (borrow_weights) {
-    constants[DNNL_ARG_WEIGHTS] =
-        dnnl::memory(user_b_md, ctx->engine, const_cast<void*>(b->raw_data()));
-    borrowed = true;
+    constants.add_borrowed(*ctx, DNNL_ARG_WEIGHTS, user_b_md, *b);
   } else if (b != nullptr && alpha == 1.0f) {
-    constants[DNNL_ARG_WEIGHTS] =
-        reorder_constant(*ctx, user_b_md, b->raw_data(), pd.weights_desc());
+    constants.add_copy(*ctx, DNNL_ARG_WEIGHTS, user_b_md, b->raw_data(), pd.weights_desc(),
+                       weight_pages);
   } else if (b != nullptr) {
     std::vector<float> scaled(b->data<float>(), b->data<float>() + b->element_count());
     for (float& v : scaled) v *= alpha;
-    constants[DNNL_ARG_WEIGHTS] =
-        reorder_constant(*ctx, user_b_md, scaled.data(), pd.weights_desc());
+    constants.add_copy(*ctx, DNNL_ARG_WEIGHTS, user_b_md, scaled.data(), pd.weights_desc(),
+                       weight_pages);
   } else {
     bindings.push_back(in_arg(DNNL_ARG_WEIGHTS, 1, user_b_md));
   }
   if (!bias.empty()) {
-    constants[DNNL_ARG_BIAS] = reorder_constant(*ctx, bias_md, bias.data(), bias_md);
+    constants.add_copy(*ctx, DNNL_ARG_BIAS, bias_md, bias.data(), bias_md);
   }
   auto kernel = std::make_unique<PrimitiveKernel>(ctx, dnnl::matmul(pd), std::move(bindings),
                                                   std::move(constants), r.describe());
-  if (borrowed) kernel->borrow(*b);
   return KernelPtr(std::move(kernel));
 }
 

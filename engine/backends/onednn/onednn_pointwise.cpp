@@ -124,7 +124,7 @@ Result<KernelPtr> eltwise_prepare(const ContextPtr& ctx, const KernelRequest& r)
       ctx, std::move(first),
       std::vector<PrimitiveKernel::Binding>{in_arg(DNNL_ARG_SRC, 0, data_md),
                                             out_arg(DNNL_ARG_DST, 0, data_md)},
-      std::unordered_map<int, dnnl::memory>{}, r.describe());
+      ConstantArgs{}, r.describe());
   kernel->set_output_layouts({layout});
   kernel->set_inplace_input(0);
   return KernelPtr(std::move(kernel));
@@ -199,7 +199,7 @@ Result<KernelPtr> batch_norm_prepare(const ContextPtr& ctx, const KernelRequest&
           in_arg(DNNL_ARG_SRC, 0, data_md), in_arg(DNNL_ARG_SCALE, 1, channel_md),
           in_arg(DNNL_ARG_SHIFT, 2, channel_md), in_arg(DNNL_ARG_MEAN, 3, channel_md),
           in_arg(DNNL_ARG_VARIANCE, 4, channel_md), out_arg(DNNL_ARG_DST, 0, pd.dst_desc())},
-      std::unordered_map<int, dnnl::memory>{}, r.describe());
+      ConstantArgs{}, r.describe());
   kernel->set_output_layouts({layout_of(pd.dst_desc(), r.outputs[0].shape)});
   kernel->set_inplace_input(0);
   return KernelPtr(std::move(kernel));

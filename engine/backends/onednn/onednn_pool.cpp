@@ -50,7 +50,7 @@ KernelPtr layout_kernel(const ContextPtr& ctx, dnnl::primitive primitive, const 
       ctx, std::move(primitive),
       std::vector<PrimitiveKernel::Binding>{in_arg(DNNL_ARG_SRC, 0, src_md),
                                             out_arg(DNNL_ARG_DST, 0, dst_md)},
-      std::unordered_map<int, dnnl::memory>{}, r.describe());
+      ConstantArgs{}, r.describe());
   kernel->set_output_layouts({layout_of(dst_md, r.outputs[0].shape)});
   return kernel;
 }

@@ -86,7 +86,7 @@ Result<KernelPtr> binary_prepare(const ContextPtr& ctx, const KernelRequest& r) 
       std::vector<PrimitiveKernel::Binding>{in_arg(DNNL_ARG_SRC_0, plan->src0_input, src0_md),
                                             in_arg(DNNL_ARG_SRC_1, plan->src1_input, src1_md),
                                             out_arg(DNNL_ARG_DST, 0, src0_md)},
-      std::unordered_map<int, dnnl::memory>{}, r.describe());
+      ConstantArgs{}, r.describe());
   kernel->set_output_layouts({layout_of(src0_md, r.outputs[0].shape)});
   kernel->set_inplace_input(plan->src0_input);
   return KernelPtr(std::move(kernel));
@@ -117,9 +117,8 @@ Result<KernelPtr> sum_prepare(const ContextPtr& ctx, const KernelRequest& r) {
     bindings.push_back(in_arg(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), i, srcs[i]));
   }
   bindings.push_back(out_arg(DNNL_ARG_DST, 0, dst_md));
-  auto kernel =
-      std::make_unique<PrimitiveKernel>(ctx, dnnl::sum(pd), std::move(bindings),
-                                        std::unordered_map<int, dnnl::memory>{}, r.describe());
+  auto kernel = std::make_unique<PrimitiveKernel>(ctx, dnnl::sum(pd), std::move(bindings),
+                                                  ConstantArgs{}, r.describe());
   kernel->set_output_layouts({layout_of(dst_md, r.outputs[0].shape)});
   kernel->set_inplace_input(0);
   return KernelPtr(std::move(kernel));
@@ -195,9 +194,8 @@ Result<KernelPtr> concat_prepare(const ContextPtr& ctx, const KernelRequest& r) 
                 ? dnnl::concat::primitive_desc(concat_axis, srcs, ctx->engine)
                 : dnnl::concat::primitive_desc(plain_md(out), concat_axis, srcs, ctx->engine);
   bindings.push_back(out_arg(DNNL_ARG_DST, 0, pd.dst_desc()));
-  auto kernel =
-      std::make_unique<PrimitiveKernel>(ctx, dnnl::concat(pd), std::move(bindings),
-                                        std::unordered_map<int, dnnl::memory>{}, r.describe());
+  auto kernel = std::make_unique<PrimitiveKernel>(ctx, dnnl::concat(pd), std::move(bindings),
+                                                  ConstantArgs{}, r.describe());
   kernel->set_output_layouts({layout_of(pd.dst_desc(), out)});
   if (auto offsets = contiguous_slices(r, srcs, pd.dst_desc(), concat_axis)) {
     kernel->set_input_offsets(std::move(*offsets));
