@@ -10,7 +10,8 @@ Optionally checks that both engines agree on one shared input (batch 1).
 Prints one table and writes it as markdown. See docs/benchmarks.md.
 usage: scripts/bench_compare.py [--models a,b] [--batches 1,8] [--threads 2] [--iters 20]
                                 [--reps 3] [--fovea PATH] [--work-dir DIR] [--out FILE]
-                                [--omp-wait-policy active|passive] [--no-ort] [--no-check]
+                                [--omp-wait-policy active|passive] [--huge-pages]
+                                [--no-ort] [--no-check]
 """
 import argparse
 import json
@@ -88,6 +89,8 @@ def ensure_ort(folder):
 def fovea_once(args, model, batch):
     cmd = [args.fovea, "bench", model, "--json", "--batch", str(batch), "--threads",
            str(args.threads), "--iters", str(args.iters), "--warmup", "1"]
+    if args.huge_pages:
+        cmd.append("--huge-pages")
     env = dict(os.environ)
     if args.omp_wait_policy:
         env["OMP_WAIT_POLICY"] = args.omp_wait_policy
@@ -169,6 +172,8 @@ def main():
     ap.add_argument("--out", help="markdown table (default WORK_DIR/compare.md)")
     ap.add_argument("--omp-wait-policy", choices=["active", "passive"],
                     help="OMP_WAIT_POLICY for fovea (unset: the OpenMP default, which spins)")
+    ap.add_argument("--huge-pages", action="store_true",
+                    help="fovea bench --huge-pages (memory-bound weights on huge pages)")
     ap.add_argument("--no-ort", action="store_true", help="Fovea's numbers only")
     ap.add_argument("--no-check", action="store_true", help="skip the agreement check")
     args = ap.parse_args()
@@ -231,7 +236,8 @@ def main():
     md = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     md += ["| " + " | ".join(row) + " |" for row in table]
     settings = (f"{args.threads} threads, {args.iters} timed runs, median of {args.reps} "
-                f"repetitions, fovea OMP_WAIT_POLICY {args.omp_wait_policy or 'unset'}; "
+                f"repetitions, fovea OMP_WAIT_POLICY {args.omp_wait_policy or 'unset'}"
+                f"{', fovea --huge-pages' if args.huge_pages else ''}; "
                 f"ONNX Runtime: {'skipped (' + why + ')' if env is None else ORT_PACKAGE}")
     print(settings)
     out = args.out or os.path.join(args.work_dir, "compare.md")

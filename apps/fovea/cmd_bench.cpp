@@ -1,5 +1,5 @@
 // fovea bench MODEL [--batch N] [--threads T] [--iters K] [--warmup W] [--backend B]
-//                   [--no-optimize] [--fast-math] [--tf32] [--json] [--profile]
+//                   [--no-optimize] [--fast-math] [--huge-pages] [--tf32] [--json] [--profile]
 // Measures load time, first-run and steady-state latency, throughput, peak RSS and the plan's
 // activation memory on seeded random input; --profile adds a per-step table (docs/benchmarks.md).
 #include <sys/resource.h>
@@ -34,6 +34,7 @@ struct BenchArgs {
   std::string backend = "onednn";
   bool no_optimize = false;
   bool fast_math = false;
+  bool huge_pages = false;
   bool tf32 = false;
   bool json = false;
   bool profile = false;
@@ -142,6 +143,7 @@ LoadOptions load_options(const BenchArgs& args, bool profile) {
   options.threads = args.threads;
   options.plan.optimize = !args.no_optimize;
   options.plan.fast_math = args.fast_math;
+  options.plan.huge_pages = args.huge_pages;
   options.allow_tf32 = args.tf32;
   options.plan.profile = profile;
   return options;
@@ -237,6 +239,7 @@ void print_json(const BenchArgs& args, const Measurements& m) {
               {"batch", args.batch},
               {"optimize", !args.no_optimize},
               {"fast_math", args.fast_math},
+              {"huge_pages", args.huge_pages},
               {"iters", args.iters},
               {"warmup", args.warmup},
               {"input_shapes", m.input_shapes},
@@ -316,7 +319,8 @@ void print_text(const BenchArgs& args, const Measurements& m) {
             << "backend      " << args.backend << ", " << threads << "\n"
             << "batch        " << args.batch << " (input " << join_shapes(m.input_shapes) << ")\n"
             << "options      optimize " << (args.no_optimize ? "off" : "on") << ", fast math "
-            << (args.fast_math ? "on" : "off") << "\n"
+            << (args.fast_math ? "on" : "off") << ", huge pages "
+            << (args.huge_pages ? "on" : "off") << "\n"
             << "load         " << fixed(m.load_ms, 1) << " ms (import + plan)\n"
             << "first run    " << fixed(m.first_run_ms, 2) << " ms\n"
             << "latency      median " << fixed(m.median_ms, 2) << " ms, p90 " << fixed(m.p90_ms, 2)
@@ -360,6 +364,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--seed", args->seed, "Seed of the random input (as ort_run.js --seed)");
   cmd->add_flag("--no-optimize", args->no_optimize, "Skip the graph passes (fusions, folding)");
   cmd->add_flag("--fast-math", args->fast_math, "Allow faster, slightly less exact kernels");
+  cmd->add_flag("--huge-pages", args->huge_pages,
+                "Weights of memory-bound layers on huge pages (faster runs, slower load)");
   cmd->add_flag("--tf32", args->tf32, "GPU backends: TF32 Tensor Core math (float32 by default)");
   cmd->add_flag("--json", args->json, "Print one JSON object instead of text");
   cmd->add_flag("--profile", args->profile, "Add a per-step timing table");

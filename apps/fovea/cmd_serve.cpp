@@ -1,5 +1,6 @@
 // fovea serve --model NAME=PATH [--model ...] [--port P] [--workers W] [--max-batch B]
 //             [--max-delay-ms D] [--host H] [--threads T] [--max-body-mb M]
+//             [--huge-pages]
 // The inference service (apps/serve/server.h): KServe v2 REST, /classify, /metrics. SIGTERM or
 // SIGINT stops accepting connections, finishes the requests in flight, drains the batch queues
 // and exits 0.
@@ -22,6 +23,7 @@ struct ServeArgs {
   int max_delay_ms = 2;
   int threads = 0;
   int max_body_mb = 64;
+  bool huge_pages = false;
 };
 
 int serve(const ServeArgs& args) {
@@ -40,6 +42,7 @@ int serve(const ServeArgs& args) {
   options.batching.max_batch = args.max_batch;
   options.batching.max_delay_ms = args.max_delay_ms;
   options.threads_per_model = args.threads;
+  options.huge_pages = args.huge_pages;
   options.max_body_bytes = static_cast<size_t>(args.max_body_mb) << 20;
 
   // Signals are taken by one thread (sigwait), so every thread started later has them blocked.
@@ -90,6 +93,8 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0, 1024));
   cmd->add_option("--max-body-mb", args->max_body_mb, "Largest request body in MiB")
       ->check(CLI::Range(1, 4096));
+  cmd->add_flag("--huge-pages", args->huge_pages,
+                "Weights of memory-bound layers on huge pages (faster runs, slower load)");
   cmd->callback([args, &exit_code] { exit_code = serve(*args); });
 }
 

@@ -24,11 +24,12 @@ std::string find_beside(const std::string& model_path, const std::string& file) 
 }  // namespace
 
 std::unique_ptr<ServedModel> open_served_model(const std::string& name, const std::string& path,
-                                               const std::string& labels_path, int threads,
+                                               const std::string& labels_path,
+                                               const ModelOptions& model_options,
                                                const BatchOptions& batching, Metrics* metrics) {
   auto served = std::make_unique<ServedModel>();
   served->name = name;
-  served->model = Model::load(path, {.threads = threads});
+  served->model = Model::load(path, model_options);
   const Model& model = *served->model;
 
   const auto& inputs = model.inputs();

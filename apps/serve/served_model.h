@@ -26,7 +26,8 @@ struct ServedModel {
 
 // Loads the model and prepares its queue and image handling (throws fovea::Error).
 std::unique_ptr<ServedModel> open_served_model(const std::string& name, const std::string& path,
-                                               const std::string& labels_path, int threads,
+                                               const std::string& labels_path,
+                                               const ModelOptions& model_options,
                                                const BatchOptions& batching, Metrics* metrics);
 
 }  // namespace fovea::serve

@@ -35,6 +35,7 @@ struct ServeOptions {
   int http_threads = 8;
   BatchOptions batching;
   int threads_per_model = 0;                // ModelOptions::threads
+  bool huge_pages = false;                  // ModelOptions::huge_pages
   size_t max_body_bytes = 64u << 20;        // larger bodies get 413
   int64_t max_tensor_elements = 16u << 20;  // per input tensor; larger get 413
   int max_top_k = 100;

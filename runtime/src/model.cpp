@@ -60,6 +60,7 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const ModelOpt
   load.threads = options.threads;
   load.plan.optimize = options.optimize;
   load.plan.fast_math = options.fast_math;
+  load.plan.huge_pages = options.huge_pages;
   Result<std::unique_ptr<Executor>> loaded =
       impl.thread.call([&] { return load_model(path, load); });
   impl.executor = api::value_or_throw(std::move(loaded));

@@ -75,6 +75,22 @@ TEST(FoveaBench, JsonHasConsistentNumbers) {
   EXPECT_FALSE(j.contains("profile"));
 }
 
+TEST(FoveaBench, ReportsTheOptionsItRanWith) {
+  for (const bool huge_pages : {false, true}) {
+    const BenchOutcome r =
+        run_bench(kModel + kQuick + " --json" + (huge_pages ? " --huge-pages" : ""));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const nlohmann::json j = parse_json(r.output);
+    ASSERT_TRUE(j.is_object()) << r.output;
+    EXPECT_EQ(j["huge_pages"], huge_pages);
+    EXPECT_EQ(j["fast_math"], false);
+    EXPECT_EQ(j["optimize"], true);
+  }
+  const BenchOutcome text = run_bench(kModel + kQuick + " --huge-pages");
+  ASSERT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_NE(text.output.find("huge pages on"), std::string::npos) << text.output;
+}
+
 TEST(FoveaBench, ProfileListsConvStepsWhoseSharesSumToOne) {
   const BenchOutcome r = run_bench(kModel + kQuick + " --profile --json");
   ASSERT_EQ(r.exit_code, 0) << r.output;
