@@ -32,6 +32,14 @@ std::shared_ptr<void> allocate_from_heap(size_t bytes) {
   return {p, std::free};
 }
 
+// Fresh anonymous pages are zero already: the first writer (a weight reorder, say) is the
+// only one to touch them, and freeing returns them to the system.
+std::shared_ptr<void> allocate_mapped(size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return nullptr;
+  return {p, [bytes](void* q) { munmap(q, bytes); }};
+}
+
 // Maps a huge page more than needed, then unmaps the slack before the first 2 MiB boundary and
 // after the buffer: what stays starts on the boundary. Fresh anonymous pages are zero already.
 std::shared_ptr<void> allocate_huge_aligned(size_t bytes) {
@@ -56,12 +64,17 @@ std::shared_ptr<void> allocate_huge_aligned(size_t bytes) {
 
 }  // namespace
 
-bool host_buffer_uses_huge_pages(size_t bytes, HostPages pages) {
-  return pages == HostPages::kHugeIfLarge && !kSanitizedHeap && bytes >= kHugePageBytes;
+bool host_buffer_is_mapped(size_t bytes, HostBuffer use) {
+  return use != HostBuffer::kGeneral && !kSanitizedHeap && bytes >= kHugePageBytes;
 }
 
-std::shared_ptr<void> allocate_host(size_t bytes, HostPages pages) {
-  if (host_buffer_uses_huge_pages(bytes, pages)) return allocate_huge_aligned(bytes);
+bool host_buffer_uses_huge_pages(size_t bytes, HostBuffer use) {
+  return use == HostBuffer::kStreamedWeights && host_buffer_is_mapped(bytes, use);
+}
+
+std::shared_ptr<void> allocate_host(size_t bytes, HostBuffer use) {
+  if (host_buffer_uses_huge_pages(bytes, use)) return allocate_huge_aligned(bytes);
+  if (host_buffer_is_mapped(bytes, use)) return allocate_mapped(bytes);
   return allocate_from_heap(bytes);
 }
 

@@ -17,7 +17,7 @@ std::byte* RunContext::reserve(size_t bytes) {
     // Blocked layouts pad; allocate_host's zeros keep NaN bit patterns out of the padding.
     arena_.reset();  // the old contents are not kept: never hold both
     capacity_ = 0;
-    arena_ = allocate_host(rounded);
+    arena_ = allocate_host(rounded, HostBuffer::kKept);
     if (!arena_) return nullptr;
     capacity_ = rounded;
   }

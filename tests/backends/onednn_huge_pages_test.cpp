@@ -64,7 +64,7 @@ TEST(HugePages, SmallBatchFullyConnectedWeightsAreAdvisedAndExact) {
   ASSERT_NE(small_pages.executor, nullptr);
   ASSERT_NE(huge_pages.executor, nullptr);
   EXPECT_EQ(small_pages.advised_bytes, 0u);
-  if (!host_buffer_uses_huge_pages(kWeightBytes, HostPages::kHugeIfLarge)) {
+  if (!host_buffer_uses_huge_pages(kWeightBytes, HostBuffer::kStreamedWeights)) {
     EXPECT_EQ(huge_pages.advised_bytes, 0u);  // sanitized builds keep every buffer on the heap
   } else if (kernel_has_transparent_huge_pages()) {
     EXPECT_GE(huge_pages.advised_bytes, kWeightBytes);

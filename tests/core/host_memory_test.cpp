@@ -21,13 +21,14 @@ bool all_zero(const void* p, size_t bytes) {
 
 TEST(HostMemory, SmallBuffersAreZeroedAlignedAndWritable) {
   for (size_t bytes : {size_t{0}, size_t{1}, size_t{63}, size_t{4097}, kHugePageBytes - 1}) {
-    for (HostPages pages : {HostPages::kSmall, HostPages::kHugeIfLarge}) {
-      auto buffer = allocate_host(bytes, pages);
+    for (HostBuffer use : {HostBuffer::kGeneral, HostBuffer::kKept, HostBuffer::kStreamedWeights}) {
+      auto buffer = allocate_host(bytes, use);
       ASSERT_NE(buffer, nullptr) << bytes;
       EXPECT_EQ(reinterpret_cast<uintptr_t>(buffer.get()) % kHostAlignment, 0u) << bytes;
       EXPECT_TRUE(all_zero(buffer.get(), bytes)) << bytes;
       std::memset(buffer.get(), 0xab, bytes);  // every byte is ours (ASan would say otherwise)
-      EXPECT_FALSE(host_buffer_uses_huge_pages(bytes, pages)) << bytes;
+      EXPECT_FALSE(host_buffer_uses_huge_pages(bytes, use)) << bytes;
+      EXPECT_FALSE(host_buffer_is_mapped(bytes, use)) << bytes;
     }
   }
 }
@@ -41,22 +42,28 @@ TEST(HostMemory, SmallBuffersAreZeroedAlignedAndWritable) {
 #define FOVEA_TEST_SANITIZED_HEAP 1
 #endif
 
-TEST(HostMemory, OnlyLargeStreamedBuffersAskForHugePages) {
-  EXPECT_FALSE(host_buffer_uses_huge_pages(kHugePageBytes * 4, HostPages::kSmall));
+TEST(HostMemory, OnlyLargeKeptBuffersAreMappedAndOnlyStreamedOnesAskForHugePages) {
+  const size_t large = kHugePageBytes * 4;
+  EXPECT_FALSE(host_buffer_is_mapped(large, HostBuffer::kGeneral));  // the heap reuses it
+  EXPECT_FALSE(host_buffer_uses_huge_pages(large, HostBuffer::kGeneral));
+  EXPECT_FALSE(host_buffer_uses_huge_pages(large, HostBuffer::kKept));
 #if defined(FOVEA_TEST_SANITIZED_HEAP)
-  EXPECT_FALSE(host_buffer_uses_huge_pages(kHugePageBytes, HostPages::kHugeIfLarge));
+  EXPECT_FALSE(host_buffer_is_mapped(large, HostBuffer::kKept));
+  EXPECT_FALSE(host_buffer_uses_huge_pages(kHugePageBytes, HostBuffer::kStreamedWeights));
 #else
-  EXPECT_TRUE(host_buffer_uses_huge_pages(kHugePageBytes, HostPages::kHugeIfLarge));
+  EXPECT_TRUE(host_buffer_is_mapped(large, HostBuffer::kKept));
+  EXPECT_TRUE(host_buffer_is_mapped(large, HostBuffer::kStreamedWeights));
+  EXPECT_TRUE(host_buffer_uses_huge_pages(kHugePageBytes, HostBuffer::kStreamedWeights));
 #endif
 }
 
 TEST(HostMemory, LargeStreamedBuffersStartOnAHugePageAndAreAdvised) {
   // An odd size: the tail past the last 2 MiB boundary must be ours too.
   const size_t bytes = 3 * kHugePageBytes + 12345;
-  if (!host_buffer_uses_huge_pages(bytes, HostPages::kHugeIfLarge)) {
+  if (!host_buffer_uses_huge_pages(bytes, HostBuffer::kStreamedWeights)) {
     GTEST_SKIP() << "this build keeps every buffer on the heap (sanitizer)";
   }
-  auto buffer = allocate_host(bytes, HostPages::kHugeIfLarge);
+  auto buffer = allocate_host(bytes, HostBuffer::kStreamedWeights);
   ASSERT_NE(buffer, nullptr);
   EXPECT_EQ(reinterpret_cast<uintptr_t>(buffer.get()) % kHugePageBytes, 0u);
   EXPECT_TRUE(all_zero(buffer.get(), bytes));
@@ -73,12 +80,24 @@ TEST(HostMemory, LargeStreamedBuffersStartOnAHugePageAndAreAdvised) {
   EXPECT_TRUE(has_vm_flag(*last, "hg"));
 }
 
+TEST(HostMemory, LargeKeptBuffersAreZeroedAndNotAdvised) {
+  const size_t bytes = 3 * kHugePageBytes + 4321;
+  auto buffer = allocate_host(bytes, HostBuffer::kKept);
+  ASSERT_NE(buffer, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(buffer.get()) % kHostAlignment, 0u);
+  EXPECT_TRUE(all_zero(buffer.get(), bytes));
+  std::memset(buffer.get(), 0x11, bytes);
+  const auto flags = vm_flags_of(buffer.get());
+  ASSERT_TRUE(flags.has_value());
+  EXPECT_FALSE(has_vm_flag(*flags, "hg")) << *flags;
+}
+
 TEST(HostMemory, ReleasingALargeBufferUnmapsIt) {
   const size_t bytes = 2 * kHugePageBytes;
-  if (!host_buffer_uses_huge_pages(bytes, HostPages::kHugeIfLarge)) {
+  if (!host_buffer_uses_huge_pages(bytes, HostBuffer::kStreamedWeights)) {
     GTEST_SKIP() << "this build keeps every buffer on the heap (sanitizer)";
   }
-  auto buffer = allocate_host(bytes, HostPages::kHugeIfLarge);
+  auto buffer = allocate_host(bytes, HostBuffer::kStreamedWeights);
   ASSERT_NE(buffer, nullptr);
   const void* where = buffer.get();
   ASSERT_TRUE(vm_flags_of(where).has_value());

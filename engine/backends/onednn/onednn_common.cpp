@@ -141,10 +141,10 @@ void apply_threads(const Context& ctx) {
 }
 
 void ConstantArgs::add_copy(Context& ctx, int arg, const md& src_md, const void* data,
-                            const md& dst_md, HostPages pages) {
+                            const md& dst_md, HostBuffer use) {
   // Blocked layouts pad, and the padding must read as zeros, which allocate_host gives.
   const size_t bytes = dst_md.get_size();
-  std::shared_ptr<void> data_buffer = allocate_host(bytes, pages);
+  std::shared_ptr<void> data_buffer = allocate_host(bytes, use);
   // As oneDNN reports its own allocation failures: prepare turns it into a refusal.
   if (!data_buffer) throw dnnl::error(dnnl_out_of_memory, "cannot allocate a constant");
   Tensor buffer = Tensor::adopt(DType::kUInt8, {static_cast<int64_t>(bytes)},

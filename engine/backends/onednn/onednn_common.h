@@ -68,9 +68,9 @@ bool append_fused_activation(const Node& node, dnnl::post_ops& ops);
 class ConstantArgs {
  public:
   // Copies `data` (laid out as `src_md`) into a new host buffer laid out as `dst_md`, from
-  // allocate_host with `pages` (engine/core/host_memory.h says when huge pages pay).
+  // allocate_host as `use` (engine/core/host_memory.h says when huge pages pay).
   void add_copy(Context& ctx, int arg, const md& src_md, const void* data, const md& dst_md,
-                HostPages pages = HostPages::kSmall);
+                HostBuffer use = HostBuffer::kKept);
   // Binds a graph constant's own buffer, already laid out as `desc`: held, not copied.
   void add_borrowed(const Context& ctx, int arg, const md& desc, const Tensor& constant);
   const std::unordered_map<int, dnnl::memory>& memories() const { return memories_; }

@@ -122,8 +122,9 @@ Result<KernelPtr> gemm_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   const bool borrow_weights =
       b != nullptr && alpha == 1.0f && !r.constants_released && d.m <= kMaxRowsForPlainWeights;
   // The same few rows make the product bound by reading the weights: huge pages read faster.
-  const HostPages weight_pages =
-      r.huge_pages && d.m <= kMaxRowsForPlainWeights ? HostPages::kHugeIfLarge : HostPages::kSmall;
+  const HostBuffer weight_use = r.huge_pages && d.m <= kMaxRowsForPlainWeights
+                                    ? HostBuffer::kStreamedWeights
+                                    : HostBuffer::kKept;
   const md weights_md =
       (b != nullptr && !borrow_weights)
           ? md({d.k, d.n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any)
@@ -134,12 +135,12 @@ Result<KernelPtr> gemm_prepare(const ContextPtr& ctx, const KernelRequest& r) {
     constants.add_borrowed(*ctx, DNNL_ARG_WEIGHTS, user_b_md, *b);
   } else if (b != nullptr && alpha == 1.0f) {
     constants.add_copy(*ctx, DNNL_ARG_WEIGHTS, user_b_md, b->raw_data(), pd.weights_desc(),
-                       weight_pages);
+                       weight_use);
   } else if (b != nullptr) {
     std::vector<float> scaled(b->data<float>(), b->data<float>() + b->element_count());
     for (float& v : scaled) v *= alpha;
     constants.add_copy(*ctx, DNNL_ARG_WEIGHTS, user_b_md, scaled.data(), pd.weights_desc(),
-                       weight_pages);
+                       weight_use);
   } else {
     bindings.push_back(in_arg(DNNL_ARG_WEIGHTS, 1, user_b_md));
   }
