@@ -1,6 +1,35 @@
 #include "engine/plan/executor.h"
 
+#include <cstring>
+#include <set>
+
+#include "engine/core/host_memory.h"
+
 namespace fovea {
+namespace {
+
+// PlanOptions::huge_pages where the batch is free: small-batch plans read a fully connected
+// layer's weights from the graph's own buffer (engine/backends/onednn/onednn_matmul.cpp), so
+// that one buffer moves to streamed-weight memory, once, for every plan to share.
+void move_fc_weights_to_streamed_memory(Graph& graph) {
+  std::set<ValueId> moved;
+  for (const Node& node : graph.nodes) {
+    if ((node.op_type != "Gemm" && node.op_type != "MatMul") || !node.has_input(1)) continue;
+    const ValueId id = node.input(1);
+    Tensor& weights = graph.value(id).constant;
+    if (weights.empty() || weights.memory() != MemoryKind::kHost || moved.count(id) != 0 ||
+        !host_buffer_uses_huge_pages(weights.byte_size(), HostBuffer::kStreamedWeights)) {
+      continue;
+    }
+    std::shared_ptr<void> buffer = allocate_host(weights.byte_size(), HostBuffer::kStreamedWeights);
+    if (!buffer) continue;  // huge pages are a hint: keep the buffer there is
+    std::memcpy(buffer.get(), weights.raw_data(), weights.byte_size());
+    weights = Tensor::adopt(weights.dtype(), weights.shape(), std::move(buffer), MemoryKind::kHost);
+    moved.insert(id);
+  }
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Executor>> Executor::create(Graph graph, std::unique_ptr<Backend> primary,
                                                    std::unique_ptr<Backend> fallback,
@@ -20,6 +49,7 @@ Result<std::unique_ptr<Executor>> Executor::create(Graph graph, std::unique_ptr<
   }
   if (!shapes_fixed) {
     executor->graph_ = std::move(graph);
+    if (options.huge_pages) move_fc_weights_to_streamed_memory(executor->graph_);
     if (ranks_known) {
       FOVEA_ASSIGN_OR_RETURN(Plan * plan, executor->plan_for(executor->default_input_shapes()));
       (void)plan;

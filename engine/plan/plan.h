@@ -29,9 +29,9 @@ struct PlanOptions {
   bool profile = false;    // time every step (see Plan::last_profile)
   // Put the weights of memory-bound layers (a fully connected layer at batch 16 or less) on
   // transparent huge pages: they stream faster on every run, but can take longer to fault in
-  // at load (engine/core/host_memory.h). For long-running callers. Applies where the kernel
-  // holds its own copy of the weights (release_constants); a kernel that reads the graph's
-  // buffer in place keeps it as it is rather than hold the weights twice.
+  // at load (engine/core/host_memory.h). For long-running callers. Where the batch is free,
+  // small-batch kernels read the graph's own weights in place, so Executor moves those to
+  // huge pages instead (once, shared by every plan).
   bool huge_pages = false;
   // Let the plan drop each constant once every kernel using it has made its own copy (or
   // never reads it at run time), so weights are held once, in the kernels' layouts. Only for

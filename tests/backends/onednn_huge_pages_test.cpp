@@ -17,6 +17,7 @@ namespace {
 constexpr int64_t kFeatures = 1024;  // 1024 x 1024 float weights: 4 MiB, two huge pages
 constexpr size_t kWeightBytes = kFeatures * kFeatures * sizeof(float);
 
+// `batch` kDynamicDim: a free batch dimension.
 Graph fully_connected(int64_t batch) {
   GraphBuilder b;
   const ValueId x = b.input("x", DType::kFloat32, {batch, kFeatures});
@@ -77,6 +78,33 @@ TEST(HugePages, SmallBatchFullyConnectedWeightsAreAdvisedAndExact) {
   auto expected = run_graph(graph, "reference", {x});
   ASSERT_TRUE(expected.is_ok()) << expected.status().message();
   EXPECT_LE(relative_l2_error((*huge_out)[0], (*expected)[0]), 1e-5);
+}
+
+// With a free batch, the batch-1 plan reads the graph's weights in place: the executor moves
+// them to huge pages, once, and plans for other batches share them.
+TEST(HugePages, FreeBatchMovesTheGraphsWeights) {
+  const Graph graph = fully_connected(kDynamicDim);
+  Loaded small_pages = load(graph, false);
+  Loaded huge_pages = load(graph, true);
+  ASSERT_NE(small_pages.executor, nullptr);
+  ASSERT_NE(huge_pages.executor, nullptr);
+  EXPECT_EQ(small_pages.advised_bytes, 0u);
+  if (host_buffer_uses_huge_pages(kWeightBytes, HostBuffer::kStreamedWeights) &&
+      kernel_has_transparent_huge_pages()) {
+    EXPECT_GE(huge_pages.advised_bytes, kWeightBytes);
+    EXPECT_LT(huge_pages.advised_bytes, 2 * kWeightBytes);  // one copy, not one per kernel
+  }
+  for (const int64_t batch : {1, 3}) {
+    const Tensor x = random_tensor({batch, kFeatures}, 74);
+    auto small_out = small_pages.executor->run({x});
+    auto huge_out = huge_pages.executor->run({x});
+    ASSERT_TRUE(small_out.is_ok()) << small_out.status().message();
+    ASSERT_TRUE(huge_out.is_ok()) << huge_out.status().message();
+    expect_same_bits((*huge_out)[0], (*small_out)[0]);
+    auto expected = run_graph(graph, "reference", {x});
+    ASSERT_TRUE(expected.is_ok()) << expected.status().message();
+    EXPECT_LE(relative_l2_error((*huge_out)[0], (*expected)[0]), 1e-5);
+  }
 }
 
 TEST(HugePages, LargeBatchKeepsSmallPages) {

@@ -42,8 +42,7 @@ struct ModelOptions {
   bool fast_math = false;          // allow slightly less exact, faster kernels
   // Keep the weights of memory-bound layers (fully connected layers at small batch) on
   // transparent huge pages: faster runs (AlexNet at batch 1: about 10%), a slower load on
-  // some virtual machines. For long-running services. Models with a free batch dimension keep
-  // small-batch weights in the model's own buffer instead, and are not changed by it.
+  // some virtual machines. For long-running services.
   bool huge_pages = false;
   // Largest activation memory one run may need, in bytes (checked from the shapes before a
   // run; the run is refused with ErrorCode::kOutOfRange); 0: no limit.
