@@ -41,8 +41,8 @@ int serve(const ServeArgs& args) {
   options.http_threads = args.workers;
   options.batching.max_batch = args.max_batch;
   options.batching.max_delay_ms = args.max_delay_ms;
-  options.threads_per_model = args.threads;
-  options.huge_pages = args.huge_pages;
+  options.model.threads = args.threads;
+  options.model.huge_pages = args.huge_pages;
   options.max_body_bytes = static_cast<size_t>(args.max_body_mb) << 20;
 
   // Signals are taken by one thread (sigwait), so every thread started later has them blocked.

@@ -206,15 +206,12 @@ struct Server::Impl {
 Server::Server(const ServeOptions& options) : impl_(std::make_unique<Impl>()) {
   impl_->options = options;
   if (options.models.empty()) throw Error(ErrorCode::kInvalidArgument, "no model to serve");
-  ModelOptions model_options;
-  model_options.threads = options.threads_per_model;
-  model_options.huge_pages = options.huge_pages;
   for (const ModelSpec& spec : options.models) {
     if (impl_->models.count(spec.name) != 0) {
       throw Error(ErrorCode::kInvalidArgument, "model name '" + spec.name + "' given twice");
     }
     try {
-      impl_->models[spec.name] = open_served_model(spec.name, spec.path, spec.labels, model_options,
+      impl_->models[spec.name] = open_served_model(spec.name, spec.path, spec.labels, options.model,
                                                    options.batching, &impl_->metrics);
     } catch (const Error& e) {
       throw Error(e.code(), "model '" + spec.name + "': " + e.what());

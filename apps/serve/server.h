@@ -13,6 +13,8 @@
 // paths, 413 over the body or tensor limits, 503 while draining, 500 for engine failures.
 #pragma once
 
+#include <fovea/fovea.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -34,8 +36,7 @@ struct ServeOptions {
   int port = 8000;  // 0: any free port (see Server::port)
   int http_threads = 8;
   BatchOptions batching;
-  int threads_per_model = 0;                // ModelOptions::threads
-  bool huge_pages = false;                  // ModelOptions::huge_pages
+  ModelOptions model;                       // how every model is loaded (threads, ...)
   size_t max_body_bytes = 64u << 20;        // larger bodies get 413
   int64_t max_tensor_elements = 16u << 20;  // per input tensor; larger get 413
   int max_top_k = 100;

@@ -57,6 +57,19 @@ void expect_same_bits(const Tensor& a, const Tensor& b) {
   EXPECT_EQ(std::memcmp(a.raw_data(), b.raw_data(), a.byte_size()), 0);
 }
 
+// Both executors give the same bits for `x`, within 1e-5 of the reference.
+void expect_same_results(const Graph& graph, const Loaded& small_pages, const Loaded& huge_pages,
+                         const Tensor& x) {
+  auto small_out = small_pages.executor->run({x});
+  auto huge_out = huge_pages.executor->run({x});
+  ASSERT_TRUE(small_out.is_ok()) << small_out.status().message();
+  ASSERT_TRUE(huge_out.is_ok()) << huge_out.status().message();
+  expect_same_bits((*huge_out)[0], (*small_out)[0]);
+  auto expected = run_graph(graph, "reference", {x});
+  ASSERT_TRUE(expected.is_ok()) << expected.status().message();
+  EXPECT_LE(relative_l2_error((*huge_out)[0], (*expected)[0]), 1e-5);
+}
+
 TEST(HugePages, SmallBatchFullyConnectedWeightsAreAdvisedAndExact) {
   const Graph graph = fully_connected(1);
   const Tensor x = random_tensor({1, kFeatures}, 73);
@@ -70,14 +83,7 @@ TEST(HugePages, SmallBatchFullyConnectedWeightsAreAdvisedAndExact) {
   } else if (kernel_has_transparent_huge_pages()) {
     EXPECT_GE(huge_pages.advised_bytes, kWeightBytes);
   }
-  auto small_out = small_pages.executor->run({x});
-  auto huge_out = huge_pages.executor->run({x});
-  ASSERT_TRUE(small_out.is_ok()) << small_out.status().message();
-  ASSERT_TRUE(huge_out.is_ok()) << huge_out.status().message();
-  expect_same_bits((*huge_out)[0], (*small_out)[0]);
-  auto expected = run_graph(graph, "reference", {x});
-  ASSERT_TRUE(expected.is_ok()) << expected.status().message();
-  EXPECT_LE(relative_l2_error((*huge_out)[0], (*expected)[0]), 1e-5);
+  expect_same_results(graph, small_pages, huge_pages, x);
 }
 
 // With a free batch, the batch-1 plan reads the graph's weights in place: the executor moves
@@ -95,15 +101,7 @@ TEST(HugePages, FreeBatchMovesTheGraphsWeights) {
     EXPECT_LT(huge_pages.advised_bytes, 2 * kWeightBytes);  // one copy, not one per kernel
   }
   for (const int64_t batch : {1, 3}) {
-    const Tensor x = random_tensor({batch, kFeatures}, 74);
-    auto small_out = small_pages.executor->run({x});
-    auto huge_out = huge_pages.executor->run({x});
-    ASSERT_TRUE(small_out.is_ok()) << small_out.status().message();
-    ASSERT_TRUE(huge_out.is_ok()) << huge_out.status().message();
-    expect_same_bits((*huge_out)[0], (*small_out)[0]);
-    auto expected = run_graph(graph, "reference", {x});
-    ASSERT_TRUE(expected.is_ok()) << expected.status().message();
-    EXPECT_LE(relative_l2_error((*huge_out)[0], (*expected)[0]), 1e-5);
+    expect_same_results(graph, small_pages, huge_pages, random_tensor({batch, kFeatures}, 74));
   }
 }
 

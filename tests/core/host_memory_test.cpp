@@ -19,14 +19,24 @@ bool all_zero(const void* p, size_t bytes) {
   return true;
 }
 
+// allocate_host, then checks the buffer starts on `alignment` and is zero, and writes every
+// byte (ASan would catch one that is not ours). Null, with a failure, when none came.
+std::shared_ptr<void> allocate_and_fill(size_t bytes, HostBuffer use, size_t alignment) {
+  auto buffer = allocate_host(bytes, use);
+  if (buffer == nullptr) {
+    ADD_FAILURE() << "no buffer of " << bytes << " bytes";
+    return nullptr;
+  }
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(buffer.get()) % alignment, 0u) << bytes;
+  EXPECT_TRUE(all_zero(buffer.get(), bytes)) << bytes;
+  std::memset(buffer.get(), 0x5a, bytes);
+  return buffer;
+}
+
 TEST(HostMemory, SmallBuffersAreZeroedAlignedAndWritable) {
   for (size_t bytes : {size_t{0}, size_t{1}, size_t{63}, size_t{4097}, kHugePageBytes - 1}) {
     for (HostBuffer use : {HostBuffer::kGeneral, HostBuffer::kKept, HostBuffer::kStreamedWeights}) {
-      auto buffer = allocate_host(bytes, use);
-      ASSERT_NE(buffer, nullptr) << bytes;
-      EXPECT_EQ(reinterpret_cast<uintptr_t>(buffer.get()) % kHostAlignment, 0u) << bytes;
-      EXPECT_TRUE(all_zero(buffer.get(), bytes)) << bytes;
-      std::memset(buffer.get(), 0xab, bytes);  // every byte is ours (ASan would say otherwise)
+      ASSERT_NE(allocate_and_fill(bytes, use, kHostAlignment), nullptr) << bytes;
       EXPECT_FALSE(host_buffer_uses_huge_pages(bytes, use)) << bytes;
       EXPECT_FALSE(host_buffer_is_mapped(bytes, use)) << bytes;
     }
@@ -63,11 +73,8 @@ TEST(HostMemory, LargeStreamedBuffersStartOnAHugePageAndAreAdvised) {
   if (!host_buffer_uses_huge_pages(bytes, HostBuffer::kStreamedWeights)) {
     GTEST_SKIP() << "this build keeps every buffer on the heap (sanitizer)";
   }
-  auto buffer = allocate_host(bytes, HostBuffer::kStreamedWeights);
+  auto buffer = allocate_and_fill(bytes, HostBuffer::kStreamedWeights, kHugePageBytes);
   ASSERT_NE(buffer, nullptr);
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(buffer.get()) % kHugePageBytes, 0u);
-  EXPECT_TRUE(all_zero(buffer.get(), bytes));
-  std::memset(buffer.get(), 0x5a, bytes);
   const auto flags = vm_flags_of(buffer.get());
   ASSERT_TRUE(flags.has_value()) << "no mapping in /proc/self/smaps holds the buffer";
   if (!kernel_has_transparent_huge_pages()) {
@@ -82,11 +89,8 @@ TEST(HostMemory, LargeStreamedBuffersStartOnAHugePageAndAreAdvised) {
 
 TEST(HostMemory, LargeKeptBuffersAreZeroedAndNotAdvised) {
   const size_t bytes = 3 * kHugePageBytes + 4321;
-  auto buffer = allocate_host(bytes, HostBuffer::kKept);
+  auto buffer = allocate_and_fill(bytes, HostBuffer::kKept, kHostAlignment);
   ASSERT_NE(buffer, nullptr);
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(buffer.get()) % kHostAlignment, 0u);
-  EXPECT_TRUE(all_zero(buffer.get(), bytes));
-  std::memset(buffer.get(), 0x11, bytes);
   const auto flags = vm_flags_of(buffer.get());
   ASSERT_TRUE(flags.has_value());
   EXPECT_FALSE(has_vm_flag(*flags, "hg")) << *flags;

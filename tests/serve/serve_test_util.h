@@ -80,7 +80,7 @@ inline serve::ServeOptions mobilenet_options() {
   o.http_threads = 8;
   o.batching.max_batch = 4;
   o.batching.max_delay_ms = 20;
-  o.threads_per_model = 2;
+  o.model.threads = 2;
   o.max_body_bytes = 16u << 20;
   o.max_tensor_elements = 1 << 20;  // 6 images of 3x224x224
   return o;
