@@ -106,6 +106,29 @@ PrimitiveKernel::Binding converted_in_arg(const Context& ctx, int arg, size_t in
   return b;
 }
 
+// Averaging over a 1-element window copies the element exactly (x / 1), NaN included, where a
+// max pool's NaN handling depends on operand order.
+std::optional<PrimitiveKernel::Binding> subsampled_in_arg(const Context& ctx, int arg, size_t index,
+                                                          const md& want, const md& have,
+                                                          const dims& strides) {
+  const dims ones(strides.size(), 1);
+  const dims zeros(strides.size(), 0);
+  try {
+    dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_inference,
+                                        dnnl::algorithm::pooling_avg_exclude_padding, have, want,
+                                        strides, ones, zeros, zeros, zeros);
+    dnnl::pooling_v2_forward::primitive_desc pd(desc, ctx.engine);
+    // A reference loop (e.g. for mismatched layouts) would cost more than it saves.
+    if (std::string(pd.impl_info_str()).starts_with("ref")) return std::nullopt;
+    PrimitiveKernel::Binding b = in_arg(arg, index, want);
+    b.arrives_as = have;
+    b.convert = std::make_shared<dnnl::pooling_v2_forward>(pd);
+    return b;
+  } catch (const dnnl::error&) {
+    return std::nullopt;
+  }
+}
+
 void PrimitiveKernel::set_prefill(size_t index, const md& from, const md& to) {
   prefill_input_ = index;
   prefill_from_ = from;
@@ -175,7 +198,7 @@ Status PrimitiveKernel::run(std::span<const Tensor> inputs, std::span<Tensor> ou
   apply_threads(*ctx_);
   try {
     std::unordered_map<int, dnnl::memory> args = constants_.memories();
-    for (const Binding& b : bindings_) {
+    for (Binding& b : bindings_) {
       if (b.output) {
         if (b.index >= outputs.size()) return internal_error(name_ + ": missing output");
         args[b.arg] = dnnl::memory(b.desc, ctx_->engine, outputs[b.index].raw_data());
@@ -189,9 +212,11 @@ Status PrimitiveKernel::run(std::span<const Tensor> inputs, std::span<Tensor> ou
         continue;
       }
       dnnl::memory arrived(b.arrives_as, ctx_->engine, data);
-      dnnl::memory converted(b.desc, ctx_->engine);  // per run: kernels stay stateless
-      b.convert->execute(ctx_->stream, arrived, converted);
-      args[b.arg] = converted;
+      // Kept from run to run (a kernel never runs concurrently with itself), so its pages are
+      // faulted in once, not on every run.
+      if (!b.converted) b.converted = dnnl::memory(b.desc, ctx_->engine);
+      b.convert->execute(ctx_->stream, {{DNNL_ARG_SRC, arrived}, {DNNL_ARG_DST, b.converted}});
+      args[b.arg] = b.converted;
     }
     if (prefill_ && inputs[*prefill_input_].raw_data() != outputs[0].raw_data()) {
       dnnl::memory from(prefill_from_, ctx_->engine,

@@ -89,10 +89,11 @@ class PrimitiveKernel final : public Kernel {
     bool output = false;  // false: node input `index`; true: node output `index`
     size_t index = 0;
     md desc;  // how the tensor's buffer is viewed (for a converted input: what the primitive gets)
-    // An input that arrives in another layout than the primitive wants: its layout and the
-    // reorder into a per-run temporary.
+    // An input that arrives in another form than the primitive wants: its layout, and the
+    // primitive (a reorder, or a subsampling pool) that writes it into a per-run temporary.
     md arrives_as{};
-    std::shared_ptr<dnnl::reorder> convert;
+    std::shared_ptr<dnnl::primitive> convert;
+    dnnl::memory converted;  // the temporary, allocated on the first run
   };
 
   PrimitiveKernel(ContextPtr ctx, dnnl::primitive primitive, std::vector<Binding> bindings,
@@ -116,6 +117,8 @@ class PrimitiveKernel final : public Kernel {
   }
   // Constants copied at prepare (weights, biases) are not bound, so not read at run time.
   bool reads_input(size_t i) const override;
+  // The prepared primitive, for tests that check what was chosen.
+  const dnnl::primitive& primitive() const { return primitive_; }
 
   void set_output_layouts(std::vector<LayoutPtr> layouts) { output_layouts_ = std::move(layouts); }
   // Output 0 is the inputs' bytes end to end, input i at offsets[i] (an in-place Concat).
@@ -141,14 +144,19 @@ class PrimitiveKernel final : public Kernel {
 };
 
 inline PrimitiveKernel::Binding in_arg(int arg, size_t index, md desc) {
-  return {arg, false, index, std::move(desc), md(), nullptr};
+  return {arg, false, index, std::move(desc), md(), nullptr, dnnl::memory()};
 }
 // An input the primitive wants as `want` that arrives as `have`: reordered per run when they
 // differ.
 PrimitiveKernel::Binding converted_in_arg(const Context& ctx, int arg, size_t index, const md& want,
                                           const md& have);
+// An input the primitive wants subsampled by `strides` (every s-th element of each spatial dim)
+// into `want`; it arrives as `have`. Null where oneDNN has no fast kernel for that.
+std::optional<PrimitiveKernel::Binding> subsampled_in_arg(const Context& ctx, int arg, size_t index,
+                                                          const md& want, const md& have,
+                                                          const dims& strides);
 inline PrimitiveKernel::Binding out_arg(int arg, size_t index, md desc) {
-  return {arg, true, index, std::move(desc), md(), nullptr};
+  return {arg, true, index, std::move(desc), md(), nullptr, dnnl::memory()};
 }
 
 // Common admission checks: every present input and output is float32 with a static, non-empty

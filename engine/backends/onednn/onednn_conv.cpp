@@ -2,6 +2,7 @@
 // engine/ops/spatial_params.h so oneDNN and the reference agree on padding and output size.
 // Constant weights are reordered once into the layout the primitive prefers; weights that
 // arrive at run time are read in ONNX's own layout, described to oneDNN by strides.
+#include <algorithm>
 #include <numeric>
 #include <optional>
 
@@ -84,6 +85,21 @@ bool winograd_shape(const SpatialParams& p) {
   return true;
 }
 
+// A 1x1 convolution with stride > 1 and no padding reads only every s-th pixel. oneDNN 2.6's
+// strided 1x1 kernel runs some shapes at half speed: ResNet-50's 512→1024 channels at 28×28,
+// stride 2, took 10–14 ms at batch 8 and 1.2–1.8 ms at batch 1 in the plan, against 7.9–8.6
+// and 1.0–1.07 ms when the input is subsampled first and convolved at stride 1. Of the other
+// ResNet shapes, one lost 0.4–0.8 ms (256→512 at 56×56, batch 8), the rest came out even; so the
+// kernel always subsamples first (docs/benchmarks.md, "Strided 1x1 convolutions").
+bool subsample_first(const SpatialParams& p) {
+  bool strided = false;
+  for (size_t i = 0; i < p.kernel.size(); ++i) {
+    if (p.kernel[i] != 1 || p.pads_begin[i] != 0 || p.pads_end[i] != 0) return false;
+    strided = strided || p.strides[i] > 1;
+  }
+  return strided;
+}
+
 }  // namespace
 
 bool conv_supports(const KernelRequest& r) {
@@ -124,27 +140,36 @@ Result<KernelPtr> conv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   }
   dnnl::primitive_attr attr;
   attr.set_post_ops(ops);
-  auto make_pd = [&](dnnl::algorithm algorithm) {
-    dnnl::convolution_forward::desc desc(
-        dnnl::prop_kind::forward_inference, algorithm, any_md(r.inputs[0].shape),
-        weights_md_for(r, user_weights, weight_dims), bias_md, any_md(y), to_dims(p.strides),
-        onednn_dilations(p), to_dims(p.pads_begin), to_dims(p.pads_end));
+  // `src` is what the primitive reads: the input, or the input subsampled by `strides`.
+  auto make_pd = [&](dnnl::algorithm algorithm, const Shape& src, const dims& strides) {
+    dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, any_md(src),
+                                         weights_md_for(r, user_weights, weight_dims), bias_md,
+                                         any_md(y), strides, onednn_dilations(p),
+                                         to_dims(p.pads_begin), to_dims(p.pads_end));
     return dnnl::convolution_forward::primitive_desc(desc, attr, ctx->engine);
   };
+  const Shape& x = r.inputs[0].shape;
   std::optional<dnnl::convolution_forward::primitive_desc> pd;
-  if (r.fast_math && winograd_shape(p)) {
+  std::optional<PrimitiveKernel::Binding> src;
+  if (subsample_first(p)) {
+    Shape subsampled = x;
+    std::copy(p.output_spatial.begin(), p.output_spatial.end(), subsampled.begin() + 2);
+    pd = make_pd(dnnl::algorithm::convolution_direct, subsampled, dims(p.strides.size(), 1));
+    src = subsampled_in_arg(*ctx, DNNL_ARG_SRC, 0, pd->src_desc(), input_md(r, 0),
+                            to_dims(p.strides));
+    if (!src) pd.reset();
+  } else if (r.fast_math && winograd_shape(p)) {
     try {
-      pd = make_pd(dnnl::algorithm::convolution_winograd);
+      pd = make_pd(dnnl::algorithm::convolution_winograd, x, to_dims(p.strides));
     } catch (const dnnl::error&) {
       // No Winograd implementation for this shape or CPU: direct below.
     }
   }
-  if (!pd) pd = make_pd(dnnl::algorithm::convolution_direct);
+  if (!pd) pd = make_pd(dnnl::algorithm::convolution_direct, x, to_dims(p.strides));
+  if (!src) src = converted_in_arg(*ctx, DNNL_ARG_SRC, 0, pd->src_desc(), input_md(r, 0));
 
   ConstantArgs constants;
-  std::vector<PrimitiveKernel::Binding> bindings{
-      converted_in_arg(*ctx, DNNL_ARG_SRC, 0, pd->src_desc(), input_md(r, 0)),
-      out_arg(DNNL_ARG_DST, 0, pd->dst_desc())};
+  std::vector<PrimitiveKernel::Binding> bindings{*src, out_arg(DNNL_ARG_DST, 0, pd->dst_desc())};
   bind_weights_and_bias(ctx, r, user_weights, pd->weights_desc(), w[0], constants, bindings);
   auto kernel = std::make_unique<PrimitiveKernel>(
       ctx, dnnl::convolution_forward(*pd), std::move(bindings), std::move(constants), r.describe());
