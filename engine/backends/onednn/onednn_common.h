@@ -143,6 +143,26 @@ class PrimitiveKernel final : public Kernel {
   std::string name_;  // for error messages
 };
 
+// Gemm with 1 to 4 rows and constant weights, read from panels packed for streaming
+// (onednn_gemv.cpp): y = x·B + bias, then the fused activation's eltwise primitives in place.
+class GemvKernel final : public Kernel {
+ public:
+  GemvKernel(ContextPtr ctx, int64_t rows, int64_t k, int64_t n, std::shared_ptr<void> panels,
+             std::vector<float> bias, std::vector<dnnl::eltwise_forward> activation,
+             std::string name);
+  Status run(std::span<const Tensor> inputs, std::span<Tensor> outputs) override;
+  // Weights and C were copied at prepare.
+  bool reads_input(size_t i) const override { return i == 0; }
+
+ private:
+  ContextPtr ctx_;
+  int64_t rows_, k_, n_;
+  std::shared_ptr<void> panels_;  // [ceil(n / 64), k, 64] floats
+  std::vector<float> bias_;       // beta * C per column, zero-padded to whole panels
+  std::vector<dnnl::eltwise_forward> activation_;
+  std::string name_;  // for error messages
+};
+
 inline PrimitiveKernel::Binding in_arg(int arg, size_t index, md desc) {
   return {arg, false, index, std::move(desc), md(), nullptr, dnnl::memory()};
 }
@@ -198,6 +218,9 @@ bool lrn_supports(const KernelRequest& request);
 Result<KernelPtr> lrn_prepare(const ContextPtr& ctx, const KernelRequest& request);
 
 bool gemm_supports(const KernelRequest& request);
+// A GemvKernel where one applies (gemm_supports holds, and: at most 4 rows, constant weights
+// the plan releases, alpha 1, a constant C with one row at most, AVX-512); else null.
+Result<KernelPtr> gemv_prepare(const ContextPtr& ctx, const KernelRequest& request);
 Result<KernelPtr> gemm_prepare(const ContextPtr& ctx, const KernelRequest& request);
 bool matmul_supports(const KernelRequest& request);
 Result<KernelPtr> matmul_prepare(const ContextPtr& ctx, const KernelRequest& request);

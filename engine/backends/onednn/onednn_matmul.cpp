@@ -74,6 +74,8 @@ bool gemm_supports(const KernelRequest& r) {
 }
 
 Result<KernelPtr> gemm_prepare(const ContextPtr& ctx, const KernelRequest& r) {
+  FOVEA_ASSIGN_OR_RETURN(KernelPtr gemv, gemv_prepare(ctx, r));
+  if (gemv) return gemv;
   const Attributes& a = r.node->attrs;
   const float alpha = a.get_float("alpha", 1.0f);
   const float beta = a.get_float("beta", 1.0f);

@@ -1,0 +1,201 @@
+// Gemm with 1 to 4 rows and constant weights (a classifier head at batch 1..4), streamed from
+// weights packed for it. Such a product reads each weight once per run and is bound by how fast
+// memory streams. oneDNN 2.6's matmul read AlexNet's and VGG's FC weights at 20–23 GB/s on the
+// development machine; packed as panels of 64 columns, each panel's K×64 weights contiguous
+// and each thread walking its own run of panels, they read at 27–29 GB/s (docs/benchmarks.md,
+// "Small-batch fully connected layers"). Elsewhere the matmul primitive serves.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/backends/onednn/onednn_common.h"
+
+namespace fovea::onednn {
+namespace {
+
+constexpr int64_t kPanel = 64;  // columns per panel: four AVX-512 vectors
+constexpr int64_t kVectors = kPanel / 16;
+
+// out[r][0..64) = bias[0..64) + Σ_i x[r][i] · w[i][0..64) for r < M; rows of x are `k` apart,
+// rows of out `out_stride` apart.
+template <int M>
+__attribute__((target("avx512f"))) void panel_product(const float* x, int64_t k, const float* w,
+                                                      const float* bias, float* out,
+                                                      int64_t out_stride) {
+  __m512 acc[M][kVectors];
+  for (int r = 0; r < M; ++r) {
+    for (int v = 0; v < kVectors; ++v) acc[r][v] = _mm512_loadu_ps(bias + 16 * v);
+  }
+  for (int64_t i = 0; i < k; ++i, w += kPanel) {
+    const __m512 w0 = _mm512_load_ps(w);
+    const __m512 w1 = _mm512_load_ps(w + 16);
+    const __m512 w2 = _mm512_load_ps(w + 32);
+    const __m512 w3 = _mm512_load_ps(w + 48);
+    for (int r = 0; r < M; ++r) {
+      const __m512 xr = _mm512_set1_ps(x[r * k + i]);
+      acc[r][0] = _mm512_fmadd_ps(xr, w0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(xr, w1, acc[r][1]);
+      acc[r][2] = _mm512_fmadd_ps(xr, w2, acc[r][2]);
+      acc[r][3] = _mm512_fmadd_ps(xr, w3, acc[r][3]);
+    }
+  }
+  for (int r = 0; r < M; ++r) {
+    for (int v = 0; v < kVectors; ++v) _mm512_storeu_ps(out + r * out_stride + 16 * v, acc[r][v]);
+  }
+}
+
+using PanelProduct = void (*)(const float*, int64_t, const float*, const float*, float*, int64_t);
+
+PanelProduct panel_product_for(int64_t rows) {
+  switch (rows) {
+    case 1: return panel_product<1>;
+    case 2: return panel_product<2>;
+    case 3: return panel_product<3>;
+    case 4: return panel_product<4>;
+    default: return nullptr;
+  }
+}
+
+// The weights' bytes as [panels, K, 64], the last panel zero-padded: column c of B at
+// panel c / 64, lane c % 64. B is [K, N], or [N, K] under transB.
+Result<std::shared_ptr<void>> pack_panels(Context& ctx, const Tensor& b, bool trans_b, int64_t k,
+                                          int64_t n, HostBuffer use) {
+  const int64_t panels = (n + kPanel - 1) / kPanel;
+  const auto bytes = static_cast<size_t>(panels * k * kPanel) * sizeof(float);
+  std::shared_ptr<void> packed = allocate_host(bytes, use);
+  if (!packed) return internal_error("cannot allocate " + std::to_string(bytes) + " bytes");
+  // Strides of element (panel, i, lane) of B, in floats.
+  const dims src_strides = trans_b ? dims{kPanel * k, 1, k} : dims{kPanel, n, 1};
+  const dims dst_strides{k * kPanel, kPanel, 1};
+  auto copy = [&](int64_t first_panel, int64_t count, int64_t width) {
+    const int64_t column = first_panel * kPanel;
+    const float* src = b.data<float>() + (trans_b ? column * k : column);
+    float* dst = static_cast<float*>(packed.get()) + first_panel * k * kPanel;
+    const md src_md = strided_md({count, k, width}, src_strides);
+    const md dst_md = strided_md({count, k, width}, dst_strides);
+    dnnl::memory from(src_md, ctx.engine, const_cast<float*>(src));
+    dnnl::memory to(dst_md, ctx.engine, dst);
+    dnnl::reorder(from, to).execute(ctx.stream, from, to);
+  };
+  const int64_t full = n / kPanel;
+  if (full > 0) copy(0, full, kPanel);
+  if (n % kPanel != 0) copy(full, 1, n % kPanel);
+  ctx.stream.wait();
+  return packed;
+}
+
+bool cpu_has_avx512f() {
+  static const bool has = __builtin_cpu_supports("avx512f") != 0;
+  return has;
+}
+
+}  // namespace
+
+GemvKernel::GemvKernel(ContextPtr ctx, int64_t rows, int64_t k, int64_t n,
+                       std::shared_ptr<void> panels, std::vector<float> bias,
+                       std::vector<dnnl::eltwise_forward> activation, std::string name)
+    : ctx_(std::move(ctx)),
+      rows_(rows),
+      k_(k),
+      n_(n),
+      panels_(std::move(panels)),
+      bias_(std::move(bias)),
+      activation_(std::move(activation)),
+      name_(std::move(name)) {}
+
+Status GemvKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs) {
+  if (inputs.empty() || outputs.empty()) return internal_error(name_ + ": missing tensor");
+  apply_threads(*ctx_);
+  const PanelProduct product = panel_product_for(rows_);
+  const float* x = inputs[0].data<float>();
+  float* y = outputs[0].data<float>();
+  const auto* weights = static_cast<const float*>(panels_.get());
+  const int64_t panels = (n_ + kPanel - 1) / kPanel;
+#pragma omp parallel for schedule(static)
+  for (int64_t p = 0; p < panels; ++p) {
+    const float* w = weights + p * k_ * kPanel;
+    const float* bias = bias_.data() + p * kPanel;
+    const int64_t width = std::min(kPanel, n_ - p * kPanel);
+    if (width == kPanel) {
+      product(x, k_, w, bias, y + p * kPanel, n_);
+      continue;
+    }
+    alignas(64) float tail[4 * kPanel];  // the last, partial panel: only `width` columns are y's
+    product(x, k_, w, bias, tail, kPanel);
+    for (int64_t r = 0; r < rows_; ++r) {
+      std::memcpy(y + r * n_ + p * kPanel, tail + r * kPanel, static_cast<size_t>(width) * 4);
+    }
+  }
+  try {
+    if (!activation_.empty()) {
+      dnnl::memory out(plain_md({rows_, n_}), ctx_->engine, y);
+      for (dnnl::eltwise_forward& step : activation_) {
+        step.execute(ctx_->stream, {{DNNL_ARG_SRC, out}, {DNNL_ARG_DST, out}});
+      }
+      ctx_->stream.wait();
+    }
+  } catch (const dnnl::error& e) {
+    return internal_error(name_ + ": oneDNN execution failed: " + e.what());
+  }
+  return Status::ok();
+}
+
+Result<KernelPtr> gemv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
+  const Attributes& a = r.node->attrs;
+  const Shape& sa = r.inputs[0].shape;
+  const Shape& sb = r.inputs[1].shape;
+  const bool trans_b = a.get_int("transB", 0) != 0;
+  const Tensor* b = constant_input(r, 1);
+  // Where the graph keeps its constants (a free batch: several plans), the matmul primitive
+  // reads the graph's own buffer rather than hold a copy per plan.
+  if (!cpu_has_avx512f() || b == nullptr || !r.constants_released || a.get_int("transA", 0) != 0 ||
+      a.get_float("alpha", 1.0f) != 1.0f || panel_product_for(sa[0]) == nullptr ||
+      r.input_layout(0) != nullptr) {
+    return KernelPtr();
+  }
+  const int64_t rows = sa[0];
+  const int64_t k = sa[1];
+  const int64_t n = trans_b ? sb[0] : sb[1];
+  const int64_t panels = (n + kPanel - 1) / kPanel;
+
+  // beta * C, where C varies along N at most (one bias for every row).
+  std::vector<float> bias(static_cast<size_t>(panels * kPanel), 0.0f);
+  const float beta = a.get_float("beta", 1.0f);
+  if (has_input(r, 2) && beta != 0.0f) {
+    const Tensor* c = constant_input(r, 2);
+    if (c == nullptr) return KernelPtr();
+    const Shape& cs = c->shape();
+    const int64_t c_rows = cs.size() == 2 ? cs[0] : 1;
+    const int64_t c_cols = cs.empty() ? 1 : cs.back();
+    if (c_rows != 1 || (c_cols != 1 && c_cols != n)) return KernelPtr();
+    const float* cp = c->data<float>();
+    for (int64_t j = 0; j < n; ++j) bias[static_cast<size_t>(j)] = beta * cp[c_cols == 1 ? 0 : j];
+  }
+
+  // The fused activation, as the eltwise primitives its post-ops describe, run on y in place.
+  dnnl::post_ops ops;
+  if (!append_fused_activation(*r.node, ops)) return KernelPtr();
+  std::vector<dnnl::eltwise_forward> activation;
+  for (int i = 0; i < ops.len(); ++i) {
+    if (ops.kind(i) != dnnl::primitive::kind::eltwise) return KernelPtr();
+    float scale = 1.0f;
+    float alpha = 0.0f;
+    float beta_param = 0.0f;
+    dnnl::algorithm algorithm{};
+    ops.get_params_eltwise(i, scale, algorithm, alpha, beta_param);
+    if (scale != 1.0f) return KernelPtr();
+    const dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm,
+                                           plain_md({rows, n}), alpha, beta_param);
+    activation.emplace_back(dnnl::eltwise_forward::primitive_desc(desc, ctx->engine));
+  }
+
+  const HostBuffer use = r.huge_pages ? HostBuffer::kStreamedWeights : HostBuffer::kKept;
+  auto packed = pack_panels(*ctx, *b, trans_b, k, n, use);
+  if (!packed.is_ok()) return packed.status().with_context(r.describe());
+  return KernelPtr(std::make_unique<GemvKernel>(ctx, rows, k, n, std::move(packed).value(),
+                                                std::move(bias), std::move(activation),
+                                                r.describe()));
+}
+
+}  // namespace fovea::onednn
