@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <vector>
 
 #include "engine/passes/batch_norm_params.h"
 #include "engine/passes/passes.h"
@@ -6,16 +7,37 @@
 namespace fovea {
 namespace {
 
-// Output channel of each weight element: Conv W is [M, C/group, k..]; ConvTranspose W is
-// [C, M/group, k..] with output channel (c / (C/group)) * (M/group) + j.
-int64_t output_channel(const Node& conv, const Tensor& w, int64_t element) {
+// Scales each weight by its output channel's multiplier. Conv W is [M, C/group, k..]: one
+// contiguous block per output channel. ConvTranspose W is [C, M/group, k..]: element (c, j, ..)
+// belongs to output channel (c / (C/group)) * (M/group) + j. Walked block by block (not element
+// by element with the channel recomputed): ResNet-50 has 25M weights, and this runs at load.
+Tensor scale_by_output_channel(const Node& conv, const Tensor& w,
+                               const std::vector<double>& multiplier) {
   int64_t kernel = 1;
   for (int64_t d = 2; d < w.rank(); ++d) kernel *= w.dim(d);
-  if (conv.op_type == "Conv") return element / (w.dim(1) * kernel);
+  Tensor scaled(DType::kFloat32, w.shape());
+  const float* src = w.data<float>();
+  float* dst = scaled.data<float>();
+  auto scale_block = [&](int64_t first, int64_t count, size_t channel) {
+    const double m = multiplier[channel];
+    for (int64_t i = first; i < first + count; ++i) {
+      dst[i] = static_cast<float>(static_cast<double>(src[i]) * m);
+    }
+  };
+  if (conv.op_type == "Conv") {
+    const int64_t block = w.dim(1) * kernel;
+    for (int64_t m = 0; m < w.dim(0); ++m) scale_block(m * block, block, static_cast<size_t>(m));
+    return scaled;
+  }
   const int64_t group = conv.attrs.get_int("group", 1);
-  const int64_t in_channel = element / (w.dim(1) * kernel);
-  const int64_t j = (element / kernel) % w.dim(1);
-  return (in_channel / (w.dim(0) / group)) * w.dim(1) + j;
+  const int64_t in_per_group = w.dim(0) / group;
+  for (int64_t c = 0; c < w.dim(0); ++c) {
+    for (int64_t j = 0; j < w.dim(1); ++j) {
+      const int64_t m = (c / in_per_group) * w.dim(1) + j;
+      scale_block((c * w.dim(1) + j) * kernel, kernel, static_cast<size_t>(m));
+    }
+  }
+  return scaled;
 }
 
 int64_t output_channels(const Node& conv, const Tensor& w) {
@@ -41,12 +63,7 @@ bool try_fold(Graph& graph, size_t b, std::vector<FusionRecord>* records) {
   if (!affine || static_cast<int64_t>(affine->channels()) != channels) return false;
   if (bias != nullptr && bias->element_count() != channels) return false;
 
-  Tensor folded_w(DType::kFloat32, w->shape());
-  for (int64_t i = 0; i < w->element_count(); ++i) {
-    const auto m = static_cast<size_t>(output_channel(conv, *w, i));
-    folded_w.data<float>()[i] =
-        static_cast<float>(static_cast<double>(w->data<float>()[i]) * affine->multiplier[m]);
-  }
+  Tensor folded_w = scale_by_output_channel(conv, *w, affine->multiplier);
   Tensor folded_b(DType::kFloat32, {channels});
   for (int64_t m = 0; m < channels; ++m) {
     const double b0 = bias != nullptr ? bias->data<float>()[m] : 0.0;
