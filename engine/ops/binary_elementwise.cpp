@@ -6,6 +6,7 @@
 
 #include "engine/ops/broadcast.h"
 #include "engine/ops/op_schema.h"
+#include "engine/ops/wrapping_arithmetic.h"
 
 namespace fovea {
 namespace {
@@ -32,11 +33,20 @@ Status infer_binary(InferContext& ctx) {
 
 template <typename T>
 T apply(BinaryOp op, T a, T b) {
+  if constexpr (std::is_integral_v<T>) {  // wrapping on overflow, not undefined
+    switch (op) {
+      case BinaryOp::kAdd: return wrapping_add(a, b);
+      case BinaryOp::kSub: return wrapping_sub(a, b);
+      case BinaryOp::kMul: return wrapping_mul(a, b);
+      case BinaryOp::kDiv: return a / b;  // C++ truncates toward zero, as ONNX expects
+    }
+    return T{};
+  }
   switch (op) {
     case BinaryOp::kAdd: return a + b;
     case BinaryOp::kSub: return a - b;
     case BinaryOp::kMul: return a * b;
-    case BinaryOp::kDiv: return a / b;  // integers: C++ truncates toward zero, as ONNX expects
+    case BinaryOp::kDiv: return a / b;
   }
   return T{};
 }

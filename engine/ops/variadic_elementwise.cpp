@@ -6,6 +6,7 @@
 
 #include "engine/ops/broadcast.h"
 #include "engine/ops/op_schema.h"
+#include "engine/ops/wrapping_arithmetic.h"
 
 namespace fovea {
 namespace {
@@ -35,7 +36,9 @@ T combine(VariadicOp op, T acc, T x) {
     if (op != VariadicOp::kSum && (std::isnan(acc) || std::isnan(x))) return NAN;
   }
   switch (op) {
-    case VariadicOp::kSum: return acc + x;
+    case VariadicOp::kSum:
+      if constexpr (std::is_integral_v<T>) return wrapping_add(acc, x);  // not undefined
+      return acc + x;
     case VariadicOp::kMax: return x > acc ? x : acc;
     case VariadicOp::kMin: return x < acc ? x : acc;
   }

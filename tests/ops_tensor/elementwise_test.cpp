@@ -50,6 +50,27 @@ TEST(BinaryElementwise, Int64ArithmeticBroadcastsScalar) {
   EXPECT_TRUE(tensors_close(run_one("Sub", {feed(s), feed(x)}), int64_tensor({3}, {9, 8, 7})));
 }
 
+// Found by fuzz_model (UBSan: signed integer overflow in Add): integer Add, Sub, Mul and Sum
+// wrap around, as in numpy and ONNX Runtime, instead of being undefined behaviour.
+TEST(BinaryElementwise, IntegerOverflowWrapsAround) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  const Tensor big = int64_tensor({2}, {kMax, kMin});
+  EXPECT_TRUE(tensors_close(run_one("Add", {feed(big), feed(int64_tensor({2}, {1, -1}))}),
+                            int64_tensor({2}, {kMin, kMax})));
+  EXPECT_TRUE(tensors_close(run_one("Sub", {feed(big), feed(int64_tensor({2}, {-1, 1}))}),
+                            int64_tensor({2}, {kMin, kMax})));
+  EXPECT_TRUE(tensors_close(run_one("Mul", {feed(big), feed(int64_tensor({2}, {2, 2}))}),
+                            int64_tensor({2}, {-2, 0})));
+  EXPECT_TRUE(tensors_close(run_one("Sum", {feed(big), feed(int64_tensor({2}, {1, -1})),
+                                            feed(int64_tensor({2}, {1, 0}))}),
+                            int64_tensor({2}, {kMin + 1, kMax})));
+  constexpr int32_t kMax32 = std::numeric_limits<int32_t>::max();
+  EXPECT_TRUE(tensors_close(
+      run_one("Add", {feed(int32_tensor({1}, {kMax32})), feed(int32_tensor({1}, {1}))}),
+      int32_tensor({1}, {std::numeric_limits<int32_t>::min()})));
+}
+
 TEST(BinaryElementwise, IntegerDivisionByZeroIsAnError) {
   auto r = run_op("Div", {feed(int64_tensor({2}, {1, 2})), feed(int64_tensor({2}, {1, 0}))});
   ASSERT_FALSE(r.is_ok());
