@@ -7,6 +7,7 @@
 
 #include "engine/backends/backend_registry.h"
 #include "engine/backends/onednn/onednn_common.h"
+#include "tests/backends/onednn_test_util.h"
 #include "tests/common/tensor_testing.h"
 
 namespace fovea::testing {
@@ -17,8 +18,7 @@ using dnnl::memory;
 struct ConcatKernel {
   Node node;
   KernelRequest request;
-  std::unique_ptr<Backend> backend;
-  std::unique_ptr<Kernel> kernel;
+  PreparedKernel prepared;
 };
 
 // Prepares Concat(axis 1) of inputs with `channels` each, all arriving as `format` (`any` here
@@ -42,11 +42,7 @@ ConcatKernel prepare_concat(int64_t batch, const std::vector<int64_t>& channels,
   }
   c.request.outputs.push_back(ValueInfo{DType::kFloat32, {batch, total, 5, 3}, true, nullptr});
   c.request.node = &c.node;
-  c.backend = std::move(create_backend("onednn")).value();
-  EXPECT_TRUE(c.backend->supports(c.request));
-  auto kernel = c.backend->prepare(c.request);
-  EXPECT_TRUE(kernel.is_ok()) << kernel.status().message();
-  if (kernel.is_ok()) c.kernel = std::move(kernel).value();
+  c.prepared = prepare_onednn_kernel(c.request);
   return c;
 }
 
@@ -64,13 +60,13 @@ void expect_claim_holds(ConcatKernel& c, const std::vector<size_t>& offsets) {
     const auto floats = static_cast<int64_t>(layout_bytes(c.request, i) / sizeof(float));
     inputs.push_back(random_tensor({floats}, 40 + i).reshaped(c.request.inputs[i].shape));
   }
-  const LayoutPtr out_layout = c.kernel->output_layout(0);
+  const LayoutPtr out_layout = c.prepared.kernel->output_layout(0);
   const size_t out_bytes =
       out_layout ? out_layout->byte_size()
                  : static_cast<size_t>(*element_count(c.request.outputs[0].shape)) * sizeof(float);
   Tensor out_buffer(DType::kFloat32, {static_cast<int64_t>(out_bytes / sizeof(float))});
   std::vector<Tensor> outputs{out_buffer.reshaped(c.request.outputs[0].shape)};
-  ASSERT_TRUE(c.kernel->run(inputs, outputs).is_ok());
+  ASSERT_TRUE(c.prepared.kernel->run(inputs, outputs).is_ok());
   for (size_t i = 0; i < inputs.size(); ++i) {
     ASSERT_LE(offsets[i] + layout_bytes(c.request, i), out_bytes);
     EXPECT_EQ(std::memcmp(static_cast<const std::byte*>(out_buffer.raw_data()) + offsets[i],
@@ -83,8 +79,8 @@ void expect_claim_holds(ConcatKernel& c, const std::vector<size_t>& offsets) {
 TEST(OneDnnConcatSlices, ChannelBlockedAtBatchOneIsContiguous) {
   for (auto format : {memory::format_tag::nChw16c, memory::format_tag::nChw8c}) {
     ConcatKernel c = prepare_concat(1, {16, 32, 16}, format);
-    ASSERT_NE(c.kernel, nullptr);
-    const auto offsets = c.kernel->input_offsets_in_output();
+    ASSERT_NE(c.prepared.kernel, nullptr);
+    const auto offsets = c.prepared.kernel->input_offsets_in_output();
     ASSERT_TRUE(offsets.has_value());
     EXPECT_EQ(*offsets, (std::vector<size_t>{0, 16 * 15 * 4, 48 * 15 * 4}));
     expect_claim_holds(c, *offsets);
@@ -93,8 +89,8 @@ TEST(OneDnnConcatSlices, ChannelBlockedAtBatchOneIsContiguous) {
 
 TEST(OneDnnConcatSlices, PlainAtBatchOneIsContiguous) {
   ConcatKernel c = prepare_concat(1, {3, 5, 2}, memory::format_tag::any);
-  ASSERT_NE(c.kernel, nullptr);
-  const auto offsets = c.kernel->input_offsets_in_output();
+  ASSERT_NE(c.prepared.kernel, nullptr);
+  const auto offsets = c.prepared.kernel->input_offsets_in_output();
   ASSERT_TRUE(offsets.has_value());
   EXPECT_EQ(*offsets, (std::vector<size_t>{0, 3 * 15 * 4, 8 * 15 * 4}));
   expect_claim_holds(c, *offsets);
@@ -102,16 +98,16 @@ TEST(OneDnnConcatSlices, PlainAtBatchOneIsContiguous) {
 
 TEST(OneDnnConcatSlices, NoClaimWhereSlicesAreStridedOrPadded) {
   // Batch 2: each slice is split between the two images.
-  EXPECT_FALSE(
-      prepare_concat(2, {16, 16}, memory::format_tag::nChw16c).kernel->input_offsets_in_output());
-  EXPECT_FALSE(
-      prepare_concat(2, {3, 5}, memory::format_tag::any).kernel->input_offsets_in_output());
+  EXPECT_FALSE(prepare_concat(2, {16, 16}, memory::format_tag::nChw16c)
+                   .prepared.kernel->input_offsets_in_output());
+  EXPECT_FALSE(prepare_concat(2, {3, 5}, memory::format_tag::any)
+                   .prepared.kernel->input_offsets_in_output());
   // Channels-last: every pixel holds all channels, so a slice is strided.
-  EXPECT_FALSE(
-      prepare_concat(1, {16, 16}, memory::format_tag::nhwc).kernel->input_offsets_in_output());
+  EXPECT_FALSE(prepare_concat(1, {16, 16}, memory::format_tag::nhwc)
+                   .prepared.kernel->input_offsets_in_output());
   // 8 channels in 16-channel blocks: the input is padded, the output slice is not.
-  EXPECT_FALSE(
-      prepare_concat(1, {8, 16}, memory::format_tag::nChw16c).kernel->input_offsets_in_output());
+  EXPECT_FALSE(prepare_concat(1, {8, 16}, memory::format_tag::nChw16c)
+                   .prepared.kernel->input_offsets_in_output());
 }
 
 }  // namespace

@@ -34,8 +34,7 @@ struct PreparedGemm {
   Graph graph;
   std::vector<Tensor> constants;
   KernelRequest request;
-  std::unique_ptr<Backend> backend;
-  std::unique_ptr<Kernel> kernel;
+  PreparedKernel prepared;
 };
 
 std::unique_ptr<PreparedGemm> prepare(const GemvCase& c, bool constants_released = true) {
@@ -51,19 +50,9 @@ std::unique_ptr<PreparedGemm> prepare(const GemvCase& c, bool constants_released
   p->constants.push_back(random_tensor(c.trans_b ? Shape{c.n, c.k} : Shape{c.k, c.n}, 51));
   if (!c.c_shape.empty()) p->constants.push_back(random_tensor(c.c_shape, 52));
   p->graph = single_op_graph("Gemm", {c.rows, c.k}, a, p->constants);
-  p->request.graph = &p->graph;
-  p->request.node = &p->graph.nodes.front();
-  p->request.inputs.push_back(ValueInfo{DType::kFloat32, {c.rows, c.k}, true, nullptr});
-  for (const Tensor& t : p->constants) {
-    p->request.inputs.push_back(ValueInfo{DType::kFloat32, t.shape(), true, &t});
-  }
-  p->request.outputs.push_back(ValueInfo{DType::kFloat32, {c.rows, c.n}, true, nullptr});
+  p->request = single_op_request(p->graph, {c.rows, c.k}, p->constants, {c.rows, c.n});
   p->request.constants_released = constants_released;
-  p->backend = std::move(create_backend("onednn")).value();
-  EXPECT_TRUE(p->backend->supports(p->request));
-  auto kernel = p->backend->prepare(p->request);
-  EXPECT_TRUE(kernel.is_ok()) << kernel.status().message();
-  if (kernel.is_ok()) p->kernel = std::move(kernel).value();
+  p->prepared = prepare_onednn_kernel(p->request);
   return p;
 }
 
@@ -71,21 +60,20 @@ bool is_gemv(const Kernel* kernel) {
   return dynamic_cast<const onednn::GemvKernel*>(kernel) != nullptr;
 }
 
-bool cpu_has_avx512f() { return __builtin_cpu_supports("avx512f") != 0; }
-
 class OneDnnGemv : public ::testing::TestWithParam<GemvCase> {};
 
 TEST_P(OneDnnGemv, MatchesReference) {
-  if (!cpu_has_avx512f()) GTEST_SKIP() << "this CPU has no AVX-512: the matmul primitive serves";
+  if (!onednn::gemv_kernel_available())
+    GTEST_SKIP() << "this CPU has no AVX-512: the matmul primitive serves";
   const GemvCase& c = GetParam();
   auto p = prepare(c);
-  ASSERT_NE(p->kernel, nullptr);
-  EXPECT_TRUE(is_gemv(p->kernel.get()));
+  ASSERT_NE(p->prepared.kernel, nullptr);
+  EXPECT_TRUE(is_gemv(p->prepared.kernel.get()));
   const Tensor x = random_tensor({c.rows, c.k}, 50, -2.0f, 2.0f);
   std::vector<Tensor> inputs{x};
   inputs.insert(inputs.end(), p->constants.begin(), p->constants.end());
   std::vector<Tensor> outputs{Tensor(DType::kFloat32, {c.rows, c.n})};
-  ASSERT_TRUE(p->kernel->run(inputs, outputs).is_ok());
+  ASSERT_TRUE(p->prepared.kernel->run(inputs, outputs).is_ok());
   auto expected = run_graph(p->graph, "reference", {x});
   ASSERT_TRUE(expected.is_ok()) << expected.status().message();
   EXPECT_LE(relative_l2_error(outputs[0], (*expected)[0]), 1e-6);
@@ -106,13 +94,14 @@ INSTANTIATE_TEST_SUITE_P(
 
 // Where it does not apply, the matmul primitive serves (and still matches).
 TEST(OneDnnGemvChoice, OnlyForFewRowsAndWeightsThePlanReleases) {
-  if (!cpu_has_avx512f()) GTEST_SKIP() << "this CPU has no AVX-512: the matmul primitive serves";
-  EXPECT_TRUE(is_gemv(prepare({4, 16, 32, true, {32}})->kernel.get()));
-  EXPECT_FALSE(is_gemv(prepare({5, 16, 32, true, {32}})->kernel.get())) << "five rows";
+  if (!onednn::gemv_kernel_available())
+    GTEST_SKIP() << "this CPU has no AVX-512: the matmul primitive serves";
+  EXPECT_TRUE(is_gemv(prepare({4, 16, 32, true, {32}})->prepared.kernel.get()));
+  EXPECT_FALSE(is_gemv(prepare({5, 16, 32, true, {32}})->prepared.kernel.get())) << "five rows";
   // A free batch: the graph keeps its weights and the matmul reads them in place.
-  EXPECT_FALSE(is_gemv(prepare({1, 16, 32, true, {32}}, false)->kernel.get()));
+  EXPECT_FALSE(is_gemv(prepare({1, 16, 32, true, {32}}, false)->prepared.kernel.get()));
   // C with a row per input row is not one bias for all rows.
-  EXPECT_FALSE(is_gemv(prepare({2, 16, 32, true, {2, 32}})->kernel.get()));
+  EXPECT_FALSE(is_gemv(prepare({2, 16, 32, true, {2, 32}})->prepared.kernel.get()));
 }
 
 // Through a whole plan: a batch-1 classifier head (Gemm + Relu, Gemm) on a fixed shape, where

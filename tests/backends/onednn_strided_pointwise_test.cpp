@@ -53,30 +53,18 @@ Tensor reordered(const Tensor& from, const memory::desc& from_md, const memory::
 struct PreparedConv {
   Graph graph;
   KernelRequest request;
-  std::unique_ptr<Backend> backend;
-  std::unique_ptr<Kernel> kernel;
+  PreparedKernel prepared;
   memory::desc x_md;
 };
 
 PreparedConv prepare(const PointwiseCase& c, const std::vector<Tensor>& constants) {
   PreparedConv p;
   p.graph = single_op_graph("Conv", c.x, attrs({{"strides", c.strides}}), constants);
-  const Node& node = p.graph.nodes.front();
   p.x_md = memory::desc(onednn::to_dims(c.x), memory::data_type::f32,
                         c.x.size() == 4 ? memory::format_tag::nhwc : memory::format_tag::nwc);
-  p.request.graph = &p.graph;
-  p.request.node = &node;
-  p.request.inputs.push_back(ValueInfo{DType::kFloat32, c.x, true, nullptr});
-  for (const Tensor& t : constants) {
-    p.request.inputs.push_back(ValueInfo{DType::kFloat32, t.shape(), true, &t});
-  }
-  p.request.outputs.push_back(ValueInfo{DType::kFloat32, subsampled(c), true, nullptr});
+  p.request = single_op_request(p.graph, c.x, constants, subsampled(c));
   p.request.input_layouts.push_back(std::make_shared<onednn::OneDnnLayout>(p.x_md));
-  p.backend = std::move(create_backend("onednn")).value();
-  EXPECT_TRUE(p.backend->supports(p.request));
-  auto kernel = p.backend->prepare(p.request);
-  EXPECT_TRUE(kernel.is_ok()) << kernel.status().message();
-  if (kernel.is_ok()) p.kernel = std::move(kernel).value();
+  p.prepared = prepare_onednn_kernel(p.request);
   return p;
 }
 
@@ -86,12 +74,12 @@ Result<Tensor> run_plain(PreparedConv& p, const Tensor& x, const Shape& y_shape)
   const memory::desc plain_x = onednn::plain_md(x.shape());
   std::vector<Tensor> inputs{reordered(x, plain_x, p.x_md, x.shape())};
   for (size_t i = 1; i < p.request.inputs.size(); ++i) inputs.push_back(*p.request.inputs[i].value);
-  const LayoutPtr layout = p.kernel->output_layout(0);
+  const LayoutPtr layout = p.prepared.kernel->output_layout(0);
   const memory::desc y_md =
       layout ? static_cast<const onednn::OneDnnLayout&>(*layout).desc() : onednn::plain_md(y_shape);
   Tensor y(DType::kFloat32, {static_cast<int64_t>(y_md.get_size() / sizeof(float))});
   std::vector<Tensor> outputs{y.reshaped(y_shape)};
-  FOVEA_RETURN_IF_ERROR(p.kernel->run(inputs, outputs));
+  FOVEA_RETURN_IF_ERROR(p.prepared.kernel->run(inputs, outputs));
   return reordered(outputs[0], y_md, onednn::plain_md(y_shape), y_shape);
 }
 
@@ -104,8 +92,8 @@ TEST_P(OneDnnStridedPointwise, ConvolvesTheSubsampledInputAtUnitStride) {
   std::vector<Tensor> weights = constants;
   if (c.x.size() == 3) weights[0] = weights[0].reshaped({c.out_channels, c.x[1], 1});
   PreparedConv p = prepare(c, weights);
-  ASSERT_NE(p.kernel, nullptr);
-  auto* primitive_kernel = dynamic_cast<onednn::PrimitiveKernel*>(p.kernel.get());
+  ASSERT_NE(p.prepared.kernel, nullptr);
+  auto* primitive_kernel = dynamic_cast<onednn::PrimitiveKernel*>(p.prepared.kernel.get());
   ASSERT_NE(primitive_kernel, nullptr);
   const dnnl_memory_desc_t* src_md = dnnl_primitive_desc_query_md(
       primitive_kernel->primitive().get_primitive_desc(), dnnl_query_src_md, 0);
@@ -139,7 +127,7 @@ TEST(OneDnnStridedPointwise, NaNOnlyWhereTheStrideReads) {
   const PointwiseCase c{{1, 16, 6, 6}, 16, {2, 2}};
   const std::vector<Tensor> constants{random_tensor({16, 16, 1, 1}, 33), random_tensor({16}, 34)};
   PreparedConv p = prepare(c, constants);
-  ASSERT_NE(p.kernel, nullptr);
+  ASSERT_NE(p.prepared.kernel, nullptr);
   Tensor x = random_tensor(c.x, 35);
   auto* data = static_cast<float*>(x.raw_data());
   const float nan = std::numeric_limits<float>::quiet_NaN();

@@ -63,6 +63,40 @@ Graph single_op_graph(const std::string& op_type, const Shape& x_shape, Attribut
   return std::move(graph).value();
 }
 
+KernelRequest single_op_request(const Graph& graph, const Shape& x_shape,
+                                const std::vector<Tensor>& constants, const Shape& output) {
+  KernelRequest request;
+  request.graph = &graph;
+  request.node = graph.nodes.empty() ? nullptr : &graph.nodes.front();
+  request.inputs.push_back(ValueInfo{DType::kFloat32, x_shape, true, nullptr});
+  for (const Tensor& t : constants) {
+    request.inputs.push_back(ValueInfo{t.dtype(), t.shape(), true, &t});
+  }
+  request.outputs.push_back(ValueInfo{DType::kFloat32, output, true, nullptr});
+  return request;
+}
+
+PreparedKernel prepare_onednn_kernel(const KernelRequest& request) {
+  PreparedKernel p;
+  auto backend = create_backend("onednn");
+  if (!backend.is_ok()) {
+    ADD_FAILURE() << backend.status().message();
+    return p;
+  }
+  p.backend = std::move(backend).value();
+  if (!p.backend->supports(request)) {
+    ADD_FAILURE() << "the oneDNN backend declines " << request.describe();
+    return p;
+  }
+  auto kernel = p.backend->prepare(request);
+  if (!kernel.is_ok()) {
+    ADD_FAILURE() << kernel.status().message();
+    return p;
+  }
+  p.kernel = std::move(kernel).value();
+  return p;
+}
+
 std::string dims_name(const std::vector<int64_t>& dims) {
   std::string s;
   for (int64_t d : dims) {

@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "engine/backends/backend.h"
 #include "engine/core/graph.h"
 #include "engine/core/tensor.h"
 #include "tests/common/graph_builder.h"
@@ -29,6 +31,19 @@ void expect_onednn_matches_reference(const Graph& graph, const std::vector<Tenso
 // A graph with one input x and one node `op_type(x, extra...)`; extra are constants.
 Graph single_op_graph(const std::string& op_type, const Shape& x_shape, Attributes attributes,
                       const std::vector<Tensor>& constants = {});
+
+// The request for single_op_graph's node: input x of `x_shape` in plain layout, then
+// `constants` (held by pointer: they must outlive the request), and one output of `output`.
+KernelRequest single_op_request(const Graph& graph, const Shape& x_shape,
+                                const std::vector<Tensor>& constants, const Shape& output);
+
+// A oneDNN backend and the kernel it prepared for `request`. The kernel is null, and the test
+// has failed, where the backend declined or could not prepare.
+struct PreparedKernel {
+  std::unique_ptr<Backend> backend;
+  std::unique_ptr<Kernel> kernel;
+};
+PreparedKernel prepare_onednn_kernel(const KernelRequest& request);
 
 // Vector to string for parameter names ("1x3x5x5").
 std::string dims_name(const std::vector<int64_t>& dims);

@@ -194,11 +194,26 @@ bool PrimitiveKernel::reads_input(size_t i) const {
   return false;
 }
 
+Result<dnnl::memory> PrimitiveKernel::converted_memory(size_t binding) {
+  Converted& c = converted_[binding];
+  if (!c.buffer) {
+    const md& desc = bindings_[binding].desc;
+    c.buffer = allocate_host(desc.get_size(), HostBuffer::kKept);
+    if (!c.buffer) {
+      return internal_error(name_ + ": cannot allocate " + std::to_string(desc.get_size()) +
+                            " bytes for a converted input");
+    }
+    c.memory = dnnl::memory(desc, ctx_->engine, c.buffer.get());
+  }
+  return c.memory;
+}
+
 Status PrimitiveKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs) {
   apply_threads(*ctx_);
   try {
     std::unordered_map<int, dnnl::memory> args = constants_.memories();
-    for (Binding& b : bindings_) {
+    for (size_t i = 0; i < bindings_.size(); ++i) {
+      const Binding& b = bindings_[i];
       if (b.output) {
         if (b.index >= outputs.size()) return internal_error(name_ + ": missing output");
         args[b.arg] = dnnl::memory(b.desc, ctx_->engine, outputs[b.index].raw_data());
@@ -211,12 +226,10 @@ Status PrimitiveKernel::run(std::span<const Tensor> inputs, std::span<Tensor> ou
         args[b.arg] = dnnl::memory(b.desc, ctx_->engine, data);
         continue;
       }
+      FOVEA_ASSIGN_OR_RETURN(dnnl::memory converted, converted_memory(i));
       dnnl::memory arrived(b.arrives_as, ctx_->engine, data);
-      // Kept from run to run (a kernel never runs concurrently with itself), so its pages are
-      // faulted in once, not on every run.
-      if (!b.converted) b.converted = dnnl::memory(b.desc, ctx_->engine);
-      b.convert->execute(ctx_->stream, {{DNNL_ARG_SRC, arrived}, {DNNL_ARG_DST, b.converted}});
-      args[b.arg] = b.converted;
+      b.convert->execute(ctx_->stream, {{DNNL_ARG_SRC, arrived}, {DNNL_ARG_DST, converted}});
+      args[b.arg] = converted;
     }
     if (prefill_ && inputs[*prefill_input_].raw_data() != outputs[0].raw_data()) {
       dnnl::memory from(prefill_from_, ctx_->engine,

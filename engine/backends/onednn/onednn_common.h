@@ -90,10 +90,9 @@ class PrimitiveKernel final : public Kernel {
     size_t index = 0;
     md desc;  // how the tensor's buffer is viewed (for a converted input: what the primitive gets)
     // An input that arrives in another form than the primitive wants: its layout, and the
-    // primitive (a reorder, or a subsampling pool) that writes it into a per-run temporary.
+    // primitive (a reorder, or a subsampling pool) that writes it into the kernel's temporary.
     md arrives_as{};
     std::shared_ptr<dnnl::primitive> convert;
-    dnnl::memory converted;  // the temporary, allocated on the first run
   };
 
   PrimitiveKernel(ContextPtr ctx, dnnl::primitive primitive, std::vector<Binding> bindings,
@@ -101,6 +100,7 @@ class PrimitiveKernel final : public Kernel {
       : ctx_(std::move(ctx)),
         primitive_(std::move(primitive)),
         bindings_(std::move(bindings)),
+        converted_(bindings_.size()),
         constants_(std::move(constants)),
         name_(std::move(name)) {}
 
@@ -137,11 +137,25 @@ class PrimitiveKernel final : public Kernel {
   std::optional<size_t> prefill_input_;
   md prefill_from_, prefill_to_;
   std::shared_ptr<dnnl::reorder> prefill_;
+  // A converted input's temporary: its buffer (for the plan's life) and oneDNN's view of it.
+  struct Converted {
+    std::shared_ptr<void> buffer;
+    dnnl::memory memory;
+  };
+  // The temporary for a converted input, allocated on its first run.
+  Result<dnnl::memory> converted_memory(size_t binding);
+
   dnnl::primitive primitive_;
   std::vector<Binding> bindings_;
+  // Indexed like bindings_; kept from run to run (a kernel never runs concurrently with
+  // itself), so its pages are faulted in once, not on every run.
+  std::vector<Converted> converted_;
   ConstantArgs constants_;
   std::string name_;  // for error messages
 };
+
+// Whether this CPU can run GemvKernel, which needs AVX-512.
+bool gemv_kernel_available();
 
 // Gemm with 1 to 4 rows and constant weights, read from panels packed for streaming
 // (onednn_gemv.cpp): y = x·B + bias, then the fused activation's eltwise primitives in place.
@@ -154,9 +168,15 @@ class GemvKernel final : public Kernel {
   // Weights and C were copied at prepare.
   bool reads_input(size_t i) const override { return i == 0; }
 
+  // out[r][0..64) = bias[0..64) + x[r] · one panel, for the kernel's rows r; rows of x are k
+  // apart, rows of out `out_stride` apart.
+  using PanelProduct = void (*)(const float* x, int64_t k, const float* panel, const float* bias,
+                                float* out, int64_t out_stride);
+
  private:
   ContextPtr ctx_;
   int64_t rows_, k_, n_;
+  PanelProduct product_;
   std::shared_ptr<void> panels_;  // [ceil(n / 64), k, 64] floats
   std::vector<float> bias_;       // beta * C per column, zero-padded to whole panels
   std::vector<dnnl::eltwise_forward> activation_;
@@ -164,7 +184,7 @@ class GemvKernel final : public Kernel {
 };
 
 inline PrimitiveKernel::Binding in_arg(int arg, size_t index, md desc) {
-  return {arg, false, index, std::move(desc), md(), nullptr, dnnl::memory()};
+  return {arg, false, index, std::move(desc), md(), nullptr};
 }
 // An input the primitive wants as `want` that arrives as `have`: reordered per run when they
 // differ.
@@ -176,7 +196,7 @@ std::optional<PrimitiveKernel::Binding> subsampled_in_arg(const Context& ctx, in
                                                           const md& want, const md& have,
                                                           const dims& strides);
 inline PrimitiveKernel::Binding out_arg(int arg, size_t index, md desc) {
-  return {arg, true, index, std::move(desc), md(), nullptr, dnnl::memory()};
+  return {arg, true, index, std::move(desc), md(), nullptr};
 }
 
 // Common admission checks: every present input and output is float32 with a static, non-empty
@@ -218,6 +238,13 @@ bool lrn_supports(const KernelRequest& request);
 Result<KernelPtr> lrn_prepare(const ContextPtr& ctx, const KernelRequest& request);
 
 bool gemm_supports(const KernelRequest& request);
+// Gemm's beta * C (constant, broadcasting to [m, n]) as a bias of `rows` × n values: one row
+// where C varies along n at most, else m.
+struct GemmBias {
+  int64_t rows = 0;
+  std::vector<float> values;
+};
+GemmBias scaled_gemm_bias(const Tensor& c, int64_t m, int64_t n, float beta);
 // A GemvKernel where one applies (gemm_supports holds, and: at most 4 rows, constant weights
 // the plan releases, alpha 1, a constant C with one row at most, AVX-512); else null.
 Result<KernelPtr> gemv_prepare(const ContextPtr& ctx, const KernelRequest& request);

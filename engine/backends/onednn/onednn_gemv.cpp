@@ -17,8 +17,7 @@ namespace {
 constexpr int64_t kPanel = 64;  // columns per panel: four AVX-512 vectors
 constexpr int64_t kVectors = kPanel / 16;
 
-// out[r][0..64) = bias[0..64) + Σ_i x[r][i] · w[i][0..64) for r < M; rows of x are `k` apart,
-// rows of out `out_stride` apart.
+// GemvKernel::PanelProduct for M rows: out[r][0..64) = bias[0..64) + Σ_i x[r][i] · w[i][0..64).
 template <int M>
 __attribute__((target("avx512f"))) void panel_product(const float* x, int64_t k, const float* w,
                                                       const float* bias, float* out,
@@ -45,7 +44,7 @@ __attribute__((target("avx512f"))) void panel_product(const float* x, int64_t k,
   }
 }
 
-using PanelProduct = void (*)(const float*, int64_t, const float*, const float*, float*, int64_t);
+using PanelProduct = GemvKernel::PanelProduct;
 
 PanelProduct panel_product_for(int64_t rows) {
   switch (rows) {
@@ -85,12 +84,12 @@ Result<std::shared_ptr<void>> pack_panels(Context& ctx, const Tensor& b, bool tr
   return packed;
 }
 
-bool cpu_has_avx512f() {
+}  // namespace
+
+bool gemv_kernel_available() {
   static const bool has = __builtin_cpu_supports("avx512f") != 0;
   return has;
 }
-
-}  // namespace
 
 GemvKernel::GemvKernel(ContextPtr ctx, int64_t rows, int64_t k, int64_t n,
                        std::shared_ptr<void> panels, std::vector<float> bias,
@@ -99,6 +98,7 @@ GemvKernel::GemvKernel(ContextPtr ctx, int64_t rows, int64_t k, int64_t n,
       rows_(rows),
       k_(k),
       n_(n),
+      product_(panel_product_for(rows)),
       panels_(std::move(panels)),
       bias_(std::move(bias)),
       activation_(std::move(activation)),
@@ -107,7 +107,6 @@ GemvKernel::GemvKernel(ContextPtr ctx, int64_t rows, int64_t k, int64_t n,
 Status GemvKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs) {
   if (inputs.empty() || outputs.empty()) return internal_error(name_ + ": missing tensor");
   apply_threads(*ctx_);
-  const PanelProduct product = panel_product_for(rows_);
   const float* x = inputs[0].data<float>();
   float* y = outputs[0].data<float>();
   const auto* weights = static_cast<const float*>(panels_.get());
@@ -118,11 +117,11 @@ Status GemvKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs
     const float* bias = bias_.data() + p * kPanel;
     const int64_t width = std::min(kPanel, n_ - p * kPanel);
     if (width == kPanel) {
-      product(x, k_, w, bias, y + p * kPanel, n_);
+      product_(x, k_, w, bias, y + p * kPanel, n_);
       continue;
     }
     alignas(64) float tail[4 * kPanel];  // the last, partial panel: only `width` columns are y's
-    product(x, k_, w, bias, tail, kPanel);
+    product_(x, k_, w, bias, tail, kPanel);
     for (int64_t r = 0; r < rows_; ++r) {
       std::memcpy(y + r * n_ + p * kPanel, tail + r * kPanel, static_cast<size_t>(width) * 4);
     }
@@ -149,9 +148,9 @@ Result<KernelPtr> gemv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   const Tensor* b = constant_input(r, 1);
   // Where the graph keeps its constants (a free batch: several plans), the matmul primitive
   // reads the graph's own buffer rather than hold a copy per plan.
-  if (!cpu_has_avx512f() || b == nullptr || !r.constants_released || a.get_int("transA", 0) != 0 ||
-      a.get_float("alpha", 1.0f) != 1.0f || panel_product_for(sa[0]) == nullptr ||
-      r.input_layout(0) != nullptr) {
+  if (!gemv_kernel_available() || b == nullptr || !r.constants_released ||
+      a.get_int("transA", 0) != 0 || a.get_float("alpha", 1.0f) != 1.0f ||
+      panel_product_for(sa[0]) == nullptr || r.input_layout(0) != nullptr) {
     return KernelPtr();
   }
   const int64_t rows = sa[0];
@@ -165,12 +164,9 @@ Result<KernelPtr> gemv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   if (has_input(r, 2) && beta != 0.0f) {
     const Tensor* c = constant_input(r, 2);
     if (c == nullptr) return KernelPtr();
-    const Shape& cs = c->shape();
-    const int64_t c_rows = cs.size() == 2 ? cs[0] : 1;
-    const int64_t c_cols = cs.empty() ? 1 : cs.back();
-    if (c_rows != 1 || (c_cols != 1 && c_cols != n)) return KernelPtr();
-    const float* cp = c->data<float>();
-    for (int64_t j = 0; j < n; ++j) bias[static_cast<size_t>(j)] = beta * cp[c_cols == 1 ? 0 : j];
+    const GemmBias scaled = scaled_gemm_bias(*c, rows, n, beta);
+    if (scaled.rows != 1) return KernelPtr();
+    std::copy(scaled.values.begin(), scaled.values.end(), bias.begin());
   }
 
   // The fused activation, as the eltwise primitives its post-ops describe, run on y in place.

@@ -73,6 +73,20 @@ bool gemm_supports(const KernelRequest& r) {
   return r.outputs[0].shape == Shape{d.m, d.n};
 }
 
+GemmBias scaled_gemm_bias(const Tensor& c, int64_t m, int64_t n, float beta) {
+  Shape cs(2 - c.shape().size(), 1);
+  cs.insert(cs.end(), c.shape().begin(), c.shape().end());
+  GemmBias bias{cs[0] == 1 ? 1 : m, {}};
+  bias.values.resize(static_cast<size_t>(bias.rows * n));
+  const float* cp = c.data<float>();
+  for (int64_t i = 0; i < bias.rows; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      bias.values[i * n + j] = beta * cp[(cs[0] == 1 ? 0 : i) * cs[1] + (cs[1] == 1 ? 0 : j)];
+    }
+  }
+  return bias;
+}
+
 Result<KernelPtr> gemm_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   FOVEA_ASSIGN_OR_RETURN(KernelPtr gemv, gemv_prepare(ctx, r));
   if (gemv) return gemv;
@@ -101,18 +115,9 @@ Result<KernelPtr> gemm_prepare(const ContextPtr& ctx, const KernelRequest& r) {
     bias_md = plain_md(padded);
     bindings.push_back(in_arg(DNNL_ARG_BIAS, 2, bias_md));
   } else if (has_input(r, 2) && beta != 0.0f) {
-    const Tensor& c = *constant_input(r, 2);
-    Shape cs(2 - c.shape().size(), 1);
-    cs.insert(cs.end(), c.shape().begin(), c.shape().end());
-    const int64_t rows = cs[0] == 1 ? 1 : d.m;
-    bias.resize(static_cast<size_t>(rows * d.n));
-    const float* cp = c.data<float>();
-    for (int64_t i = 0; i < rows; ++i) {
-      for (int64_t j = 0; j < d.n; ++j) {
-        bias[i * d.n + j] = beta * cp[(cs[0] == 1 ? 0 : i) * cs[1] + (cs[1] == 1 ? 0 : j)];
-      }
-    }
-    bias_md = plain_md({rows, d.n});
+    GemmBias scaled = scaled_gemm_bias(*constant_input(r, 2), d.m, d.n, beta);
+    bias = std::move(scaled.values);
+    bias_md = plain_md({scaled.rows, d.n});
   }
 
   const Tensor* b = constant_input(r, 1);
