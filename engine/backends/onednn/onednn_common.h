@@ -157,28 +157,43 @@ class PrimitiveKernel final : public Kernel {
 // Whether this CPU can run GemvKernel, which needs AVX-512.
 bool gemv_kernel_available();
 
-// Gemm with 1 to 4 rows and constant weights, read from panels packed for streaming
-// (onednn_gemv.cpp): y = x·B + bias, then the fused activation's eltwise primitives in place.
+// Gemm with 1 to 4 rows and constant weights, streamed from memory (onednn_gemv.cpp):
+// y = x·B + bias, then the fused activation's eltwise primitives in place.
 class GemvKernel final : public Kernel {
  public:
-  GemvKernel(ContextPtr ctx, int64_t rows, int64_t k, int64_t n, std::shared_ptr<void> panels,
+  // How the weights are held: B's columns as rows ([n, k], how transB gives them, read in place),
+  // or packed as panels of 64 columns ([ceil(n / 64), k, 64], the last zero-padded).
+  enum class Weights : uint8_t { kRows, kPanels };
+
+  // `bias` is beta * C per column, zero-padded to a multiple of 64.
+  GemvKernel(ContextPtr ctx, int64_t rows, int64_t k, int64_t n, Weights form, Tensor weights,
              std::vector<float> bias, std::vector<dnnl::eltwise_forward> activation,
              std::string name);
   Status run(std::span<const Tensor> inputs, std::span<Tensor> outputs) override;
-  // Weights and C were copied at prepare.
+  // Weights and C are held from prepare.
   bool reads_input(size_t i) const override { return i == 0; }
+  Weights form() const { return form_; }
+  const void* weights() const { return weights_.raw_data(); }
 
   // out[r][0..64) = bias[0..64) + x[r] · one panel, for the kernel's rows r; rows of x are k
   // apart, rows of out `out_stride` apart.
   using PanelProduct = void (*)(const float* x, int64_t k, const float* panel, const float* bias,
                                 float* out, int64_t out_stride);
+  // out[r][j] = bias[j] + x[r] · b_rows[j] for j < width (at most 4); same strides.
+  using RowProduct = void (*)(const float* x, int64_t k, const float* const* b_rows, int64_t width,
+                              const float* bias, float* out, int64_t out_stride);
 
  private:
+  void run_panels(const float* x, float* y) const;
+  void run_rows(const float* x, float* y) const;
+
   ContextPtr ctx_;
   int64_t rows_, k_, n_;
-  PanelProduct product_;
-  std::shared_ptr<void> panels_;  // [ceil(n / 64), k, 64] floats
-  std::vector<float> bias_;       // beta * C per column, zero-padded to whole panels
+  Weights form_;
+  PanelProduct panel_product_ = nullptr;
+  RowProduct row_product_ = nullptr;
+  Tensor weights_;
+  std::vector<float> bias_;
   std::vector<dnnl::eltwise_forward> activation_;
   std::string name_;  // for error messages
 };
@@ -245,8 +260,9 @@ struct GemmBias {
   std::vector<float> values;
 };
 GemmBias scaled_gemm_bias(const Tensor& c, int64_t m, int64_t n, float beta);
-// A GemvKernel where one applies (gemm_supports holds, and: at most 4 rows, constant weights
-// the plan releases, alpha 1, a constant C with one row at most, AVX-512); else null.
+// A GemvKernel where one applies (gemm_supports holds, and: at most 4 rows, constant weights,
+// alpha 1, a constant C with one row at most, AVX-512); else null. Weights under transB are
+// read in place; others are packed as panels, only where the plan releases the graph's copy.
 Result<KernelPtr> gemv_prepare(const ContextPtr& ctx, const KernelRequest& request);
 Result<KernelPtr> gemm_prepare(const ContextPtr& ctx, const KernelRequest& request);
 bool matmul_supports(const KernelRequest& request);

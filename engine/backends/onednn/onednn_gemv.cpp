@@ -1,9 +1,15 @@
 // Gemm with 1 to 4 rows and constant weights (a classifier head at batch 1..4), streamed from
-// weights packed for it. Such a product reads each weight once per run and is bound by how fast
-// memory streams. oneDNN 2.6's matmul read AlexNet's and VGG's FC weights at 20–23 GB/s on the
-// development machine; packed as panels of 64 columns, each panel's K×64 weights contiguous
-// and each thread walking its own run of panels, they read at 27–29 GB/s (docs/benchmarks.md,
-// "Small-batch fully connected layers"). Elsewhere the matmul primitive serves.
+// memory. Such a product reads each weight once per run and is bound by how fast memory
+// streams. oneDNN 2.6's matmul read AlexNet's and VGG's FC weights at 20–23 GB/s on the
+// development machine, and at about 16 GB/s from the graph's own [N, K] buffer. Two plain
+// AVX-512 loops read at 27–30 GB/s (docs/benchmarks.md, "Small-batch fully connected layers"):
+// - under transB, B's columns are the rows of the buffer the graph holds: dot products of x
+//   with four of those rows at a time, each thread walking its own run of rows. The buffer is
+//   read in place, so plans for several batch sizes share it;
+// - otherwise B is packed once as panels of 64 columns, each panel's K×64 weights contiguous,
+//   each thread walking its own run of panels. Packing copies the weights, so it is done only
+//   where the plan releases the graph's copy.
+// Elsewhere the matmul primitive serves.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -56,20 +62,73 @@ PanelProduct panel_product_for(int64_t rows) {
   }
 }
 
+// acc[r][j] += x[r][i..i+16) · w[j][i..i+16), lanes outside `lanes` read as zero.
+template <int M>
+__attribute__((target("avx512f"), always_inline)) inline void row_step(const float* x, int64_t k,
+                                                                       const float* const* w,
+                                                                       int64_t i, __mmask16 lanes,
+                                                                       __m512 (&acc)[M][4]) {
+  const __m512 w0 = _mm512_maskz_loadu_ps(lanes, w[0] + i);
+  const __m512 w1 = _mm512_maskz_loadu_ps(lanes, w[1] + i);
+  const __m512 w2 = _mm512_maskz_loadu_ps(lanes, w[2] + i);
+  const __m512 w3 = _mm512_maskz_loadu_ps(lanes, w[3] + i);
+  for (int r = 0; r < M; ++r) {
+    const __m512 xr = _mm512_maskz_loadu_ps(lanes, x + r * k + i);
+    acc[r][0] = _mm512_fmadd_ps(xr, w0, acc[r][0]);
+    acc[r][1] = _mm512_fmadd_ps(xr, w1, acc[r][1]);
+    acc[r][2] = _mm512_fmadd_ps(xr, w2, acc[r][2]);
+    acc[r][3] = _mm512_fmadd_ps(xr, w3, acc[r][3]);
+  }
+}
+
+// GemvKernel::RowProduct for M rows: dot products of x's rows with up to four rows of B.
+template <int M>
+__attribute__((target("avx512f"))) void row_product(const float* x, int64_t k,
+                                                    const float* const* b_rows, int64_t width,
+                                                    const float* bias, float* out,
+                                                    int64_t out_stride) {
+  // Past `width`, the last row is read again and its sums dropped: no read outside B.
+  const float* w[4];
+  for (int64_t j = 0; j < 4; ++j) w[j] = b_rows[std::min(j, width - 1)];
+  __m512 acc[M][4];
+  for (int r = 0; r < M; ++r) {
+    for (int j = 0; j < 4; ++j) acc[r][j] = _mm512_setzero_ps();
+  }
+  int64_t i = 0;
+  for (; i + 16 <= k; i += 16) row_step<M>(x, k, w, i, 0xFFFF, acc);
+  if (i < k) row_step<M>(x, k, w, i, static_cast<__mmask16>((1U << (k - i)) - 1), acc);
+  for (int r = 0; r < M; ++r) {
+    for (int64_t j = 0; j < width; ++j) {
+      out[r * out_stride + j] = bias[j] + _mm512_reduce_add_ps(acc[r][j]);
+    }
+  }
+}
+
+using RowProduct = GemvKernel::RowProduct;
+
+RowProduct row_product_for(int64_t rows) {
+  switch (rows) {
+    case 1: return row_product<1>;
+    case 2: return row_product<2>;
+    case 3: return row_product<3>;
+    case 4: return row_product<4>;
+    default: return nullptr;
+  }
+}
+
 // The weights' bytes as [panels, K, 64], the last panel zero-padded: column c of B at
-// panel c / 64, lane c % 64. B is [K, N], or [N, K] under transB.
-Result<std::shared_ptr<void>> pack_panels(Context& ctx, const Tensor& b, bool trans_b, int64_t k,
-                                          int64_t n, HostBuffer use) {
+// panel c / 64, lane c % 64. B is [K, N].
+Result<Tensor> pack_panels(Context& ctx, const Tensor& b, int64_t k, int64_t n, HostBuffer use) {
   const int64_t panels = (n + kPanel - 1) / kPanel;
   const auto bytes = static_cast<size_t>(panels * k * kPanel) * sizeof(float);
   std::shared_ptr<void> packed = allocate_host(bytes, use);
   if (!packed) return internal_error("cannot allocate " + std::to_string(bytes) + " bytes");
   // Strides of element (panel, i, lane) of B, in floats.
-  const dims src_strides = trans_b ? dims{kPanel * k, 1, k} : dims{kPanel, n, 1};
+  const dims src_strides{kPanel, n, 1};
   const dims dst_strides{k * kPanel, kPanel, 1};
   auto copy = [&](int64_t first_panel, int64_t count, int64_t width) {
     const int64_t column = first_panel * kPanel;
-    const float* src = b.data<float>() + (trans_b ? column * k : column);
+    const float* src = b.data<float>() + column;
     float* dst = static_cast<float*>(packed.get()) + first_panel * k * kPanel;
     const md src_md = strided_md({count, k, width}, src_strides);
     const md dst_md = strided_md({count, k, width}, dst_strides);
@@ -81,7 +140,19 @@ Result<std::shared_ptr<void>> pack_panels(Context& ctx, const Tensor& b, bool tr
   if (full > 0) copy(0, full, kPanel);
   if (n % kPanel != 0) copy(full, 1, n % kPanel);
   ctx.stream.wait();
-  return packed;
+  return Tensor::adopt(DType::kUInt8, {static_cast<int64_t>(bytes)}, std::move(packed),
+                       MemoryKind::kHost);
+}
+
+// B's own buffer, or a copy of it on huge pages where the plan asks for them and owns the
+// weights.
+Result<Tensor> row_weights(const KernelRequest& r, const Tensor& b) {
+  if (!r.huge_pages || !r.constants_released) return b;
+  std::shared_ptr<void> copy = allocate_host(b.byte_size(), HostBuffer::kStreamedWeights);
+  if (!copy) return internal_error("cannot allocate " + std::to_string(b.byte_size()) + " bytes");
+  std::memcpy(copy.get(), b.raw_data(), b.byte_size());
+  return Tensor::adopt(DType::kUInt8, {static_cast<int64_t>(b.byte_size())}, std::move(copy),
+                       MemoryKind::kHost);
 }
 
 }  // namespace
@@ -91,25 +162,23 @@ bool gemv_kernel_available() {
   return has;
 }
 
-GemvKernel::GemvKernel(ContextPtr ctx, int64_t rows, int64_t k, int64_t n,
-                       std::shared_ptr<void> panels, std::vector<float> bias,
+GemvKernel::GemvKernel(ContextPtr ctx, int64_t rows, int64_t k, int64_t n, Weights form,
+                       Tensor weights, std::vector<float> bias,
                        std::vector<dnnl::eltwise_forward> activation, std::string name)
     : ctx_(std::move(ctx)),
       rows_(rows),
       k_(k),
       n_(n),
-      product_(panel_product_for(rows)),
-      panels_(std::move(panels)),
+      form_(form),
+      panel_product_(panel_product_for(rows)),
+      row_product_(row_product_for(rows)),
+      weights_(std::move(weights)),
       bias_(std::move(bias)),
       activation_(std::move(activation)),
       name_(std::move(name)) {}
 
-Status GemvKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs) {
-  if (inputs.empty() || outputs.empty()) return internal_error(name_ + ": missing tensor");
-  apply_threads(*ctx_);
-  const float* x = inputs[0].data<float>();
-  float* y = outputs[0].data<float>();
-  const auto* weights = static_cast<const float*>(panels_.get());
+void GemvKernel::run_panels(const float* x, float* y) const {
+  const auto* weights = static_cast<const float*>(weights_.raw_data());
   const int64_t panels = (n_ + kPanel - 1) / kPanel;
 #pragma omp parallel for schedule(static)
   for (int64_t p = 0; p < panels; ++p) {
@@ -117,19 +186,45 @@ Status GemvKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs
     const float* bias = bias_.data() + p * kPanel;
     const int64_t width = std::min(kPanel, n_ - p * kPanel);
     if (width == kPanel) {
-      product_(x, k_, w, bias, y + p * kPanel, n_);
+      panel_product_(x, k_, w, bias, y + p * kPanel, n_);
       continue;
     }
     alignas(64) float tail[4 * kPanel];  // the last, partial panel: only `width` columns are y's
-    product_(x, k_, w, bias, tail, kPanel);
+    panel_product_(x, k_, w, bias, tail, kPanel);
     for (int64_t r = 0; r < rows_; ++r) {
       std::memcpy(y + r * n_ + p * kPanel, tail + r * kPanel, static_cast<size_t>(width) * 4);
     }
   }
+}
+
+void GemvKernel::run_rows(const float* x, float* y) const {
+  constexpr int64_t kGroup = 4;  // rows of B per dot-product step
+  const auto* weights = static_cast<const float*>(weights_.raw_data());
+  const int64_t groups = (n_ + kGroup - 1) / kGroup;
+#pragma omp parallel for schedule(static)
+  for (int64_t g = 0; g < groups; ++g) {
+    const int64_t first = g * kGroup;
+    const int64_t width = std::min(kGroup, n_ - first);
+    const float* b_rows[kGroup];
+    for (int64_t j = 0; j < width; ++j) b_rows[j] = weights + (first + j) * k_;
+    row_product_(x, k_, b_rows, width, bias_.data() + first, y + first, n_);
+  }
+}
+
+Status GemvKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs) {
+  if (inputs.empty() || outputs.empty()) return internal_error(name_ + ": missing tensor");
+  apply_threads(*ctx_);
+  const float* x = inputs[0].data<float>();
+  float* y = outputs[0].data<float>();
+  if (form_ == Weights::kRows) {
+    run_rows(x, y);
+  } else {
+    run_panels(x, y);
+  }
   try {
     if (!activation_.empty()) {
       dnnl::memory out(plain_md({rows_, n_}), ctx_->engine, y);
-      for (dnnl::eltwise_forward& step : activation_) {
+      for (const dnnl::eltwise_forward& step : activation_) {
         step.execute(ctx_->stream, {{DNNL_ARG_SRC, out}, {DNNL_ARG_DST, out}});
       }
       ctx_->stream.wait();
@@ -146,13 +241,14 @@ Result<KernelPtr> gemv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   const Shape& sb = r.inputs[1].shape;
   const bool trans_b = a.get_int("transB", 0) != 0;
   const Tensor* b = constant_input(r, 1);
-  // Where the graph keeps its constants (a free batch: several plans), the matmul primitive
-  // reads the graph's own buffer rather than hold a copy per plan.
-  if (!gemv_kernel_available() || b == nullptr || !r.constants_released ||
-      a.get_int("transA", 0) != 0 || a.get_float("alpha", 1.0f) != 1.0f ||
-      panel_product_for(sa[0]) == nullptr || r.input_layout(0) != nullptr) {
+  if (!gemv_kernel_available() || b == nullptr || a.get_int("transA", 0) != 0 ||
+      a.get_float("alpha", 1.0f) != 1.0f || panel_product_for(sa[0]) == nullptr ||
+      r.input_layout(0) != nullptr) {
     return KernelPtr();
   }
+  // Where the graph keeps its constants (a free batch: several plans), packed panels would be
+  // a second copy per plan; the matmul primitive reads the graph's own buffer instead.
+  if (!trans_b && !r.constants_released) return KernelPtr();
   const int64_t rows = sa[0];
   const int64_t k = sa[1];
   const int64_t n = trans_b ? sb[0] : sb[1];
@@ -186,10 +282,14 @@ Result<KernelPtr> gemv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
     activation.emplace_back(dnnl::eltwise_forward::primitive_desc(desc, ctx->engine));
   }
 
-  const HostBuffer use = r.huge_pages ? HostBuffer::kStreamedWeights : HostBuffer::kKept;
-  auto packed = pack_panels(*ctx, *b, trans_b, k, n, use);
-  if (!packed.is_ok()) return packed.status().with_context(r.describe());
-  return KernelPtr(std::make_unique<GemvKernel>(ctx, rows, k, n, std::move(packed).value(),
+  const GemvKernel::Weights form =
+      trans_b ? GemvKernel::Weights::kRows : GemvKernel::Weights::kPanels;
+  auto weights = trans_b
+                     ? row_weights(r, *b)
+                     : pack_panels(*ctx, *b, k, n,
+                                   r.huge_pages ? HostBuffer::kStreamedWeights : HostBuffer::kKept);
+  if (!weights.is_ok()) return weights.status().with_context(r.describe());
+  return KernelPtr(std::make_unique<GemvKernel>(ctx, rows, k, n, form, std::move(weights).value(),
                                                 std::move(bias), std::move(activation),
                                                 r.describe()));
 }
