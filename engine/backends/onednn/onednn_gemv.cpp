@@ -50,18 +50,6 @@ __attribute__((target("avx512f"))) void panel_product(const float* x, int64_t k,
   }
 }
 
-using PanelProduct = GemvKernel::PanelProduct;
-
-PanelProduct panel_product_for(int64_t rows) {
-  switch (rows) {
-    case 1: return panel_product<1>;
-    case 2: return panel_product<2>;
-    case 3: return panel_product<3>;
-    case 4: return panel_product<4>;
-    default: return nullptr;
-  }
-}
-
 // acc[r][j] += x[r][i..i+16) · w[j][i..i+16), lanes outside `lanes` read as zero.
 template <int M>
 __attribute__((target("avx512f"), always_inline)) inline void row_step(const float* x, int64_t k,
@@ -79,6 +67,15 @@ __attribute__((target("avx512f"), always_inline)) inline void row_step(const flo
     acc[r][2] = _mm512_fmadd_ps(xr, w2, acc[r][2]);
     acc[r][3] = _mm512_fmadd_ps(xr, w3, acc[r][3]);
   }
+}
+
+// The sum of v's 16 lanes. (_mm512_reduce_add_ps trips GCC 12's -Wmaybe-uninitialized.)
+__attribute__((target("avx512f"), always_inline)) inline float lane_sum(__m512 v) {
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, v);
+  float sum = 0.0f;
+  for (float lane : lanes) sum += lane;
+  return sum;
 }
 
 // GemvKernel::RowProduct for M rows: dot products of x's rows with up to four rows of B.
@@ -99,20 +96,26 @@ __attribute__((target("avx512f"))) void row_product(const float* x, int64_t k,
   if (i < k) row_step<M>(x, k, w, i, static_cast<__mmask16>((1U << (k - i)) - 1), acc);
   for (int r = 0; r < M; ++r) {
     for (int64_t j = 0; j < width; ++j) {
-      out[r * out_stride + j] = bias[j] + _mm512_reduce_add_ps(acc[r][j]);
+      out[r * out_stride + j] = bias[j] + lane_sum(acc[r][j]);
     }
   }
 }
 
-using RowProduct = GemvKernel::RowProduct;
+constexpr int64_t kMaxRows = 4;
 
-RowProduct row_product_for(int64_t rows) {
+// The products' instantiations for `rows`, each null outside 1..kMaxRows.
+struct Products {
+  GemvKernel::PanelProduct panel = nullptr;
+  GemvKernel::RowProduct row = nullptr;
+};
+
+Products products_for(int64_t rows) {
   switch (rows) {
-    case 1: return row_product<1>;
-    case 2: return row_product<2>;
-    case 3: return row_product<3>;
-    case 4: return row_product<4>;
-    default: return nullptr;
+    case 1: return {panel_product<1>, row_product<1>};
+    case 2: return {panel_product<2>, row_product<2>};
+    case 3: return {panel_product<3>, row_product<3>};
+    case 4: return {panel_product<4>, row_product<4>};
+    default: return {};
   }
 }
 
@@ -170,8 +173,8 @@ GemvKernel::GemvKernel(ContextPtr ctx, int64_t rows, int64_t k, int64_t n, Weigh
       k_(k),
       n_(n),
       form_(form),
-      panel_product_(panel_product_for(rows)),
-      row_product_(row_product_for(rows)),
+      panel_product_(products_for(rows).panel),
+      row_product_(products_for(rows).row),
       weights_(std::move(weights)),
       bias_(std::move(bias)),
       activation_(std::move(activation)),
@@ -242,7 +245,7 @@ Result<KernelPtr> gemv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   const bool trans_b = a.get_int("transB", 0) != 0;
   const Tensor* b = constant_input(r, 1);
   if (!gemv_kernel_available() || b == nullptr || a.get_int("transA", 0) != 0 ||
-      a.get_float("alpha", 1.0f) != 1.0f || panel_product_for(sa[0]) == nullptr ||
+      a.get_float("alpha", 1.0f) != 1.0f || sa[0] < 1 || sa[0] > kMaxRows ||
       r.input_layout(0) != nullptr) {
     return KernelPtr();
   }
