@@ -25,8 +25,9 @@ struct Value {
   Shape shape;              // dims may be kDynamicDim
   bool rank_known = false;  // false: nothing is known about the shape yet
   Tensor constant;          // non-empty for initializers and folded constants
-  // A constant whose data was handed over to the kernels that use it (see
-  // PlanOptions::release_constants): still a constant, but `constant` is empty.
+  // A constant whose data was handed over to the kernels that use it (a plan's copy of the
+  // graph after preparing, or the executor's graph under PlanOptions::release_constants):
+  // still a constant, but `constant` is empty.
   bool constant_released = false;
   bool is_constant() const { return !constant.empty() || constant_released; }
 };

@@ -84,7 +84,7 @@ Status Plan::prepare_steps(Backend& primary, Backend& fallback) {
       if (in != kNoValue) ++unprepared_readers[static_cast<size_t>(in)];
     }
   }
-  if (options_.release_constants) {  // constants the optimizer left without readers
+  {  // constants the optimizer left without readers
     std::vector<ValueId> all(g.values.size());
     for (size_t v = 0; v < all.size(); ++v) all[v] = static_cast<ValueId>(v);
     release_unread_constants(all, unprepared_readers, read_at_run);
@@ -108,11 +108,12 @@ Status Plan::prepare_steps(Backend& primary, Backend& fallback) {
     for (ValueId in : g.nodes[n].inputs) {
       if (in != kNoValue) --unprepared_readers[static_cast<size_t>(in)];
     }
-    // Each kernel copies what it keeps while it is prepared: release weights as soon as their
-    // last reader has them, so the graph's copy and the kernel's never all coexist.
-    if (options_.release_constants) {
-      release_unread_constants(g.nodes[n].inputs, unprepared_readers, read_at_run);
-    }
+    // Each kernel copies (or holds) what it keeps while it is prepared: release weights as
+    // soon as their last reader has them, so the plan's copy and the kernel's never all
+    // coexist. Where other plans follow (a free batch), the executor's graph keeps the
+    // originals, and what this releases is what this plan made: weights with BatchNorm folded
+    // in, folded constants.
+    release_unread_constants(g.nodes[n].inputs, unprepared_readers, read_at_run);
   }
   // Graph outputs are returned plain and freshly allocated per run.
   for (ValueId id : g.outputs) {

@@ -33,10 +33,11 @@ struct PlanOptions {
   // small-batch kernels read the graph's own weights in place, so Executor moves those to
   // huge pages instead (once, shared by every plan).
   bool huge_pages = false;
-  // Let the plan drop each constant once every kernel using it has made its own copy (or
-  // never reads it at run time), so weights are held once, in the kernels' layouts. Only for
-  // a caller that builds no other plan from the graph's constants: Executor sets it for graphs
-  // whose input shapes are all fixed.
+  // The plan always drops its own reference to each constant once every kernel using it has
+  // made its own copy (or holds it, or never reads it at run time). This says the caller
+  // builds no other plan from the graph's constants, so that reference is the last: kernels
+  // may then copy weights into their own layouts rather than borrow the graph's buffer.
+  // Executor sets it for graphs whose input shapes are all fixed.
   bool release_constants = false;
 };
 
@@ -149,8 +150,8 @@ class Plan {
 
   Plan() = default;
   Status prepare_steps(Backend& primary, Backend& fallback);
-  // With options_.release_constants: drops build-time values no step reads at run time,
-  // `reads[v]` counting the unprepared readers of value v (see prepare_steps).
+  // Drops build-time values no step reads at run time, `reads[v]` counting the unprepared
+  // readers of value v (see prepare_steps).
   void release_unread_constants(const std::vector<ValueId>& inputs,
                                 std::vector<int64_t>& unprepared_readers,
                                 const std::vector<bool>& read_at_run);

@@ -1,6 +1,8 @@
 // Weights held once: for a model with fixed input shapes the Executor hands the graph's
 // constants to its one plan, which drops each as soon as no kernel reads it at run time.
 // Results stay right, constants a kernel reads at run time stay, and no second plan is built.
+// With a free batch the executor keeps the graph's constants for later plans, and each plan
+// drops its own references, including weights it made (BatchNorm folded into a Conv).
 #include <gtest/gtest.h>
 
 #include "engine/backends/backend_registry.h"
@@ -94,6 +96,46 @@ TEST(ConstantRelease, FreeBatchKeepsConstantsForNewPlans) {
     auto expected = run_graph(conv_fc(batch), "reference", {x});
     ASSERT_TRUE(expected.is_ok());
     EXPECT_LE(relative_l2_error((*actual)[0], (*expected)[0]), 1e-5) << "batch " << batch;
+  }
+}
+
+// conv(w) → BatchNorm → relu → flatten → gemm(fc): the optimizer folds the BatchNorm into
+// new Conv weights, one set per plan.
+Graph conv_bn_fc(int64_t batch) {
+  GraphBuilder b;
+  const ValueId x = b.input("x", DType::kFloat32, {batch, 3, 6, 6});
+  const ValueId conv = b.op("Conv", {x, b.constant("w", random_tensor({4, 3, 3, 3}, 11))});
+  const ValueId bn =
+      b.op("BatchNormalization",
+           {conv, b.constant("scale", random_tensor({4}, 12)),
+            b.constant("shift", random_tensor({4}, 13)), b.constant("mean", random_tensor({4}, 14)),
+            b.constant("var", random_tensor({4}, 15, 0.5f, 2.0f))});
+  const ValueId flat = b.op("Flatten", {b.op("Relu", {bn})});
+  b.output(b.op("Gemm", {flat, b.constant("fc", random_tensor({5, 64}, 16))},
+                attrs({{"transB", int64_t{1}}})));
+  auto graph = b.build();
+  EXPECT_TRUE(graph.is_ok()) << graph.status().message();
+  return std::move(graph).value();
+}
+
+TEST(ConstantRelease, FreeBatchPlansDropTheirOwnReferences) {
+  auto executor = executor_for(conv_bn_fc(kDynamicDim), "onednn");
+  ASSERT_NE(executor, nullptr);
+  for (int64_t batch : {1, 3, 1}) {
+    const Tensor x = random_tensor({batch, 3, 6, 6}, 17);
+    auto actual = executor->run({x});
+    ASSERT_TRUE(actual.is_ok()) << actual.status().message();
+    auto expected = run_graph(conv_bn_fc(batch), "reference", {x});
+    ASSERT_TRUE(expected.is_ok());
+    EXPECT_LE(relative_l2_error((*actual)[0], (*expected)[0]), 1e-5) << "batch " << batch;
+    Plan* plan = *executor->plan_for({{batch, 3, 6, 6}});
+    for (const Value& value : plan->graph().values) {
+      EXPECT_FALSE(!value.constant.empty() && value.constant.element_count() > 1)
+          << value.name << " is still held by the batch-" << batch << " plan";
+    }
+  }
+  for (const char* name : {"w", "scale", "fc"}) {
+    EXPECT_TRUE(held(executor->graph(), name)) << name << ": later plans need it";
   }
 }
 
