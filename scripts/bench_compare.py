@@ -8,10 +8,13 @@ measured the same way, from the kernel's accounting of each child process (wait4
 Optionally checks that both engines agree on one shared input (batch 1).
 
 Prints one table and writes it as markdown. See docs/benchmarks.md.
+With --free-batch the models' batch dimension is made free (dim_param "N", as PyTorch exports
+with dynamic_axes): both engines then run each batch size on the same model.
+
 usage: scripts/bench_compare.py [--models a,b] [--batches 1,8] [--threads 2] [--iters 20]
                                 [--reps 3] [--fovea PATH] [--work-dir DIR] [--out FILE]
                                 [--omp-wait-policy active|passive] [--huge-pages]
-                                [--no-ort] [--no-check]
+                                [--free-batch] [--no-ort] [--no-check]
 """
 import argparse
 import json
@@ -64,6 +67,32 @@ def ensure_models(models, batch, cache):
         subprocess.run(["/usr/bin/python3", tool, folder, "--only", ",".join(missing),
                         "--batch", str(batch)], check=True, stdout=subprocess.DEVNULL)
     return {m: os.path.join(folder, m + ".onnx") for m in models}
+
+
+# Rewrites a model's input and output batch dimension as dim_param "N" (same weights).
+FREE_BATCH_SCRIPT = """
+import sys, onnx
+model = onnx.load(sys.argv[1])
+for value in list(model.graph.input) + list(model.graph.output):
+    value.type.tensor_type.shape.dim[0].dim_param = "N"
+onnx.save(model, sys.argv[2])
+"""
+
+
+def ensure_free_batch_models(models, cache):
+    fixed = ensure_models(models, 1, cache)
+    folder = os.path.join(cache, "free")
+    os.makedirs(folder, exist_ok=True)
+    paths = {}
+    for m in models:
+        paths[m] = os.path.join(folder, m + ".onnx")
+        if not os.path.exists(paths[m]):
+            log(f"making {m}'s batch dimension free into {folder}")
+            tmp = paths[m] + ".tmp"
+            subprocess.run(["/usr/bin/python3", "-c", FREE_BATCH_SCRIPT, fixed[m], tmp],
+                           check=True)
+            os.replace(tmp, paths[m])
+    return paths
 
 
 def ensure_ort(folder):
@@ -174,6 +203,8 @@ def main():
                     help="OMP_WAIT_POLICY for fovea (unset: the OpenMP default, which spins)")
     ap.add_argument("--huge-pages", action="store_true",
                     help="fovea bench --huge-pages (memory-bound weights on huge pages)")
+    ap.add_argument("--free-batch", action="store_true",
+                    help="make the models' batch dimension free; run each batch on that model")
     ap.add_argument("--no-ort", action="store_true", help="Fovea's numbers only")
     ap.add_argument("--no-check", action="store_true", help="skip the agreement check")
     args = ap.parse_args()
@@ -190,7 +221,9 @@ def main():
 
     rows = []
     for batch in batches:
-        paths = ensure_models(models, batch, os.path.join(args.work_dir, "models"))
+        cache = os.path.join(args.work_dir, "models")
+        paths = (ensure_free_batch_models(models, cache) if args.free_batch else
+                 ensure_models(models, batch, cache))
         for name in models:
             fovea, ort, error = [], [], ""
             for rep in range(args.reps):  # alternate, so slow drifts hit both engines alike
@@ -237,7 +270,8 @@ def main():
     md += ["| " + " | ".join(row) + " |" for row in table]
     settings = (f"{args.threads} threads, {args.iters} timed runs, median of {args.reps} "
                 f"repetitions, fovea OMP_WAIT_POLICY {args.omp_wait_policy or 'unset'}"
-                f"{', fovea --huge-pages' if args.huge_pages else ''}; "
+                f"{', fovea --huge-pages' if args.huge_pages else ''}"
+                f"{', models with a free batch dimension' if args.free_batch else ''}; "
                 f"ONNX Runtime: {'skipped (' + why + ')' if env is None else ORT_PACKAGE}")
     print(settings)
     out = args.out or os.path.join(args.work_dir, "compare.md")
