@@ -35,19 +35,6 @@ Shape subsampled(const PointwiseCase& c) {
   return s;
 }
 
-// Copies `from` (laid out as `from_md`) into a new float tensor of `shape` laid out as `to_md`.
-Tensor reordered(const Tensor& from, const memory::desc& from_md, const memory::desc& to_md,
-                 const Shape& shape) {
-  dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  dnnl::stream stream(engine);
-  Tensor to(DType::kFloat32, {static_cast<int64_t>(to_md.get_size() / sizeof(float))});
-  memory src(from_md, engine, const_cast<void*>(from.raw_data()));
-  memory dst(to_md, engine, to.raw_data());
-  dnnl::reorder(src, dst).execute(stream, src, dst);
-  stream.wait();
-  return to.reshaped(shape);
-}
-
 // The conv kernel, prepared for an input that arrives channels-last (as oneDNN's convolutions
 // leave it), and the graph it came from.
 struct PreparedConv {
@@ -71,16 +58,9 @@ PreparedConv prepare(const PointwiseCase& c, const std::vector<Tensor>& constant
 // Runs the kernel on plain `x` (converted to the kernel's input layout) and returns its output
 // in plain layout.
 Result<Tensor> run_plain(PreparedConv& p, const Tensor& x, const Shape& y_shape) {
-  const memory::desc plain_x = onednn::plain_md(x.shape());
-  std::vector<Tensor> inputs{reordered(x, plain_x, p.x_md, x.shape())};
+  std::vector<Tensor> inputs{x};
   for (size_t i = 1; i < p.request.inputs.size(); ++i) inputs.push_back(*p.request.inputs[i].value);
-  const LayoutPtr layout = p.prepared.kernel->output_layout(0);
-  const memory::desc y_md =
-      layout ? static_cast<const onednn::OneDnnLayout&>(*layout).desc() : onednn::plain_md(y_shape);
-  Tensor y(DType::kFloat32, {static_cast<int64_t>(y_md.get_size() / sizeof(float))});
-  std::vector<Tensor> outputs{y.reshaped(y_shape)};
-  FOVEA_RETURN_IF_ERROR(p.prepared.kernel->run(inputs, outputs));
-  return reordered(outputs[0], y_md, onednn::plain_md(y_shape), y_shape);
+  return run_kernel_plain(*p.prepared.kernel, p.request, std::move(inputs), y_shape);
 }
 
 class OneDnnStridedPointwise : public ::testing::TestWithParam<PointwiseCase> {};

@@ -1,6 +1,7 @@
 #include "tests/backends/onednn_test_util.h"
 
 #include "engine/backends/backend_registry.h"
+#include "engine/backends/onednn/onednn_common.h"
 #include "engine/plan/executor.h"
 
 namespace fovea::testing {
@@ -95,6 +96,40 @@ PreparedKernel prepare_onednn_kernel(const KernelRequest& request) {
   }
   p.kernel = std::move(kernel).value();
   return p;
+}
+
+namespace {
+
+onednn::md desc_of(const LayoutPtr& layout, const Shape& shape) {
+  return layout ? static_cast<const onednn::OneDnnLayout&>(*layout).desc()
+                : onednn::plain_md(shape);
+}
+
+// Copies `from` (laid out as `from_md`) into a new float tensor of `shape` laid out as `to_md`.
+Tensor reordered(const Tensor& from, const onednn::md& from_md, const onednn::md& to_md,
+                 const Shape& shape) {
+  dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  dnnl::stream stream(engine);
+  Tensor to(DType::kFloat32, {static_cast<int64_t>(to_md.get_size() / sizeof(float))});
+  dnnl::memory src(from_md, engine, const_cast<void*>(from.raw_data()));
+  dnnl::memory dst(to_md, engine, to.raw_data());
+  dnnl::reorder(src, dst).execute(stream, src, dst);
+  stream.wait();
+  return to.reshaped(shape);
+}
+
+}  // namespace
+
+Result<Tensor> run_kernel_plain(Kernel& kernel, const KernelRequest& request,
+                                std::vector<Tensor> inputs, const Shape& y_shape) {
+  const Shape x_shape = inputs.at(0).shape();
+  inputs[0] = reordered(inputs[0], onednn::plain_md(x_shape),
+                        desc_of(request.input_layout(0), x_shape), x_shape);
+  const onednn::md y_md = desc_of(kernel.output_layout(0), y_shape);
+  Tensor y(DType::kFloat32, {static_cast<int64_t>(y_md.get_size() / sizeof(float))});
+  std::vector<Tensor> outputs{y.reshaped(y_shape)};
+  FOVEA_RETURN_IF_ERROR(kernel.run(inputs, outputs));
+  return reordered(outputs[0], y_md, onednn::plain_md(y_shape), y_shape);
 }
 
 std::string dims_name(const std::vector<int64_t>& dims) {

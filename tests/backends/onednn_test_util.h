@@ -45,6 +45,12 @@ struct PreparedKernel {
 };
 PreparedKernel prepare_onednn_kernel(const KernelRequest& request);
 
+// Runs a prepared oneDNN kernel on plain tensors: input 0 is converted to the layout its
+// request gave (`request.input_layouts[0]`, null meaning plain), the other inputs are passed as
+// given, and output 0 (of `y_shape`) comes back plain whatever layout the kernel wrote.
+Result<Tensor> run_kernel_plain(Kernel& kernel, const KernelRequest& request,
+                                std::vector<Tensor> inputs, const Shape& y_shape);
+
 // Vector to string for parameter names ("1x3x5x5").
 std::string dims_name(const std::vector<int64_t>& dims);
 

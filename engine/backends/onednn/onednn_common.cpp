@@ -170,14 +170,17 @@ void ConstantArgs::add_copy(Context& ctx, int arg, const md& src_md, const void*
   std::shared_ptr<void> data_buffer = allocate_host(bytes, use);
   // As oneDNN reports its own allocation failures: prepare turns it into a refusal.
   if (!data_buffer) throw dnnl::error(dnnl_out_of_memory, "cannot allocate a constant");
-  Tensor buffer = Tensor::adopt(DType::kUInt8, {static_cast<int64_t>(bytes)},
-                                std::move(data_buffer), MemoryKind::kHost);
   dnnl::memory src(src_md, ctx.engine, const_cast<void*>(data));
-  dnnl::memory dst(dst_md, ctx.engine, buffer.raw_data());
+  dnnl::memory dst(dst_md, ctx.engine, data_buffer.get());
   dnnl::reorder(src, dst).execute(ctx.stream, src, dst);
   ctx.stream.wait();
+  if (shared_) {
+    data_buffer = ctx.shared_constants.deduplicate(std::move(data_buffer), bytes, dst_md, use);
+    dst.set_data_handle(data_buffer.get());
+  }
   memories_[arg] = dst;
-  buffers_.push_back(std::move(buffer));
+  buffers_.push_back(Tensor::adopt(DType::kUInt8, {static_cast<int64_t>(bytes)},
+                                   std::move(data_buffer), MemoryKind::kHost));
 }
 
 void ConstantArgs::add_borrowed(const Context& ctx, int arg, const md& desc,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
 #include <span>
@@ -17,10 +18,35 @@
 namespace fovea::onednn {
 
 // Device state owned by the backend; kernels share it so it outlives every kernel.
+using md = dnnl::memory::desc;
+
+// Prepared constants (reordered weights) held once per backend where their layout and bytes
+// are the same (onednn_shared_constants.cpp): plans for several batch sizes share them.
+class SharedConstants {
+ public:
+  // An identical buffer already held (same `bytes`, layout `desc`, `use` and contents), or
+  // `buffer` itself, which is then offered to later calls for as long as someone holds it.
+  std::shared_ptr<void> deduplicate(std::shared_ptr<void> buffer, size_t bytes, const md& desc,
+                                    HostBuffer use);
+  size_t size() const;  // buffers offered and still held
+
+ private:
+  struct Entry {
+    uint64_t hash;
+    size_t bytes;
+    md desc;
+    HostBuffer use;
+    std::weak_ptr<void> buffer;
+  };
+  mutable std::mutex mutex_;  // backends may prepare from several threads
+  std::vector<Entry> entries_;
+};
+
 struct Context {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
   int threads = 0;  // BackendOptions::threads; 0 leaves OpenMP's default
+  SharedConstants shared_constants;
 };
 
 // Applies the backend's thread count to the calling thread (OpenMP's setting is per thread,
@@ -29,7 +55,6 @@ void apply_threads(const Context& ctx);
 using ContextPtr = std::shared_ptr<Context>;
 
 using dims = dnnl::memory::dims;
-using md = dnnl::memory::desc;
 
 dims to_dims(const Shape& shape);
 // Row-major float32 descriptor; a rank-0 shape becomes {1}.
@@ -67,6 +92,10 @@ bool append_fused_activation(const Node& node, dnnl::post_ops& ops);
 // argument id, and the host buffers behind them, which live as long as the kernel.
 class ConstantArgs {
  public:
+  // `shared`: copies identical to ones another kernel of this backend holds are held once
+  // (Context::shared_constants). For a request whose constants the graph keeps for other
+  // plans (shares_prepared_constants).
+  explicit ConstantArgs(bool shared = false) : shared_(shared) {}
   // Copies `data` (laid out as `src_md`) into a new host buffer laid out as `dst_md`, from
   // allocate_host as `use` (engine/core/host_memory.h says when huge pages pay).
   void add_copy(Context& ctx, int arg, const md& src_md, const void* data, const md& dst_md,
@@ -76,9 +105,16 @@ class ConstantArgs {
   const std::unordered_map<int, dnnl::memory>& memories() const { return memories_; }
 
  private:
+  bool shared_ = false;
   std::unordered_map<int, dnnl::memory> memories_;
   std::vector<Tensor> buffers_;
 };
+
+// Whether the request's constants stay with the graph for other plans (a free batch), whose
+// kernels will prepare the same copies: then ConstantArgs share them.
+inline bool shares_prepared_constants(const KernelRequest& request) {
+  return !request.constants_released;
+}
 
 // Runs one prepared primitive: run-time tensors are bound by argument id, prepared constants
 // (reordered weights, packed bias) are held here.
@@ -117,8 +153,9 @@ class PrimitiveKernel final : public Kernel {
   }
   // Constants copied at prepare (weights, biases) are not bound, so not read at run time.
   bool reads_input(size_t i) const override;
-  // The prepared primitive, for tests that check what was chosen.
+  // The prepared primitive and constants, for tests that check what was chosen.
   const dnnl::primitive& primitive() const { return primitive_; }
+  const ConstantArgs& constants() const { return constants_; }
 
   void set_output_layouts(std::vector<LayoutPtr> layouts) { output_layouts_ = std::move(layouts); }
   // Output 0 is the inputs' bytes end to end, input i at offsets[i] (an in-place Concat).

@@ -168,7 +168,7 @@ Result<KernelPtr> conv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   if (!pd) pd = make_pd(dnnl::algorithm::convolution_direct, x, to_dims(p.strides));
   if (!src) src = converted_in_arg(*ctx, DNNL_ARG_SRC, 0, pd->src_desc(), input_md(r, 0));
 
-  ConstantArgs constants;
+  ConstantArgs constants(shares_prepared_constants(r));
   std::vector<PrimitiveKernel::Binding> bindings{*src, out_arg(DNNL_ARG_DST, 0, pd->dst_desc())};
   bind_weights_and_bias(ctx, r, user_weights, pd->weights_desc(), w[0], constants, bindings);
   auto kernel = std::make_unique<PrimitiveKernel>(
@@ -246,7 +246,7 @@ Result<KernelPtr> conv_transpose_prepare(const ContextPtr& ctx, const KernelRequ
       onednn_dilations(p), to_dims(p.pads_begin), deconv_pads_end(p));
   dnnl::deconvolution_forward::primitive_desc pd(desc, ctx->engine);
 
-  ConstantArgs constants;
+  ConstantArgs constants(shares_prepared_constants(r));
   auto bindings = src_dst_bindings(src_md, dst_md);
   bind_weights_and_bias(ctx, r, user_weights, pd.weights_desc(), out_channels, constants, bindings);
   return KernelPtr(new PrimitiveKernel(ctx, dnnl::deconvolution_forward(pd), std::move(bindings),

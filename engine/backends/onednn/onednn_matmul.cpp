@@ -100,7 +100,7 @@ Result<KernelPtr> gemm_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   const md src_md = trans_a ? strided_md({d.m, d.k}, {1, d.m}) : plain_md({d.m, d.k});
   const md user_b_md = trans_b ? strided_md({d.k, d.n}, {1, d.k}) : plain_md({d.k, d.n});
   const md dst_md = plain_md({d.m, d.n});
-  ConstantArgs constants;
+  ConstantArgs constants(shares_prepared_constants(r));
   std::vector<PrimitiveKernel::Binding> bindings{in_arg(DNNL_ARG_SRC, 0, src_md),
                                                  out_arg(DNNL_ARG_DST, 0, dst_md)};
 
