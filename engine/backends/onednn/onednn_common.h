@@ -17,7 +17,6 @@
 
 namespace fovea::onednn {
 
-// Device state owned by the backend; kernels share it so it outlives every kernel.
 using md = dnnl::memory::desc;
 
 // Prepared constants (reordered weights) held once per backend where their layout and bytes
@@ -28,7 +27,6 @@ class SharedConstants {
   // `buffer` itself, which is then offered to later calls for as long as someone holds it.
   std::shared_ptr<void> deduplicate(std::shared_ptr<void> buffer, size_t bytes, const md& desc,
                                     HostBuffer use);
-  size_t size() const;  // buffers offered and still held
 
  private:
   struct Entry {
@@ -38,10 +36,11 @@ class SharedConstants {
     HostBuffer use;
     std::weak_ptr<void> buffer;
   };
-  mutable std::mutex mutex_;  // backends may prepare from several threads
+  std::mutex mutex_;  // backends may prepare from several threads
   std::vector<Entry> entries_;
 };
 
+// Device state owned by the backend; kernels share it so it outlives every kernel.
 struct Context {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};

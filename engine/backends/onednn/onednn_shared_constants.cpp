@@ -2,7 +2,6 @@
 // size gets its own plan, each plan's kernels reorder the same weights into (usually) the same
 // layouts, and each would hold its own copy for as long as the plan lives. A buffer is shared
 // only when its layout and every byte match an existing one, so sharing cannot change a result.
-#include <algorithm>
 #include <cstring>
 
 #include "engine/backends/onednn/onednn_common.h"
@@ -39,12 +38,6 @@ std::shared_ptr<void> SharedConstants::deduplicate(std::shared_ptr<void> buffer,
   }
   entries_.push_back({hash, bytes, desc, use, buffer});
   return buffer;
-}
-
-size_t SharedConstants::size() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return static_cast<size_t>(std::count_if(entries_.begin(), entries_.end(),
-                                           [](const Entry& e) { return !e.buffer.expired(); }));
 }
 
 }  // namespace fovea::onednn
