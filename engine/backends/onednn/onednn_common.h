@@ -94,7 +94,8 @@ class ConstantArgs {
   // `shared`: copies identical to ones another kernel of this backend holds are held once
   // (Context::shared_constants). For a request whose constants the graph keeps for other
   // plans (shares_prepared_constants).
-  explicit ConstantArgs(bool shared = false) : shared_(shared) {}
+  ConstantArgs() = default;
+  explicit ConstantArgs(bool shared) : shared_(shared) {}
   // Copies `data` (laid out as `src_md`) into a new host buffer laid out as `dst_md`, from
   // allocate_host as `use` (engine/core/host_memory.h says when huge pages pay).
   void add_copy(Context& ctx, int arg, const md& src_md, const void* data, const md& dst_md,
