@@ -13,12 +13,19 @@
 namespace fovea::testing {
 namespace {
 
-// conv(w, b) → relu → flatten → gemm(fc): weights oneDNN copies at prepare.
-Graph conv_fc(int64_t batch) {
+// conv(w, b) → [BatchNorm] → relu → flatten → gemm(fc): weights oneDNN copies at prepare. With
+// `batch_norm` the optimizer folds the BatchNorm into new Conv weights, one set per plan.
+Graph conv_fc(int64_t batch, bool batch_norm = false) {
   GraphBuilder b;
   const ValueId x = b.input("x", DType::kFloat32, {batch, 3, 6, 6});
-  const ValueId conv = b.op("Conv", {x, b.constant("w", random_tensor({4, 3, 3, 3}, 1)),
-                                     b.constant("b", random_tensor({4}, 2))});
+  ValueId conv = b.op("Conv", {x, b.constant("w", random_tensor({4, 3, 3, 3}, 1)),
+                               b.constant("b", random_tensor({4}, 2))});
+  if (batch_norm) {
+    conv = b.op("BatchNormalization", {conv, b.constant("scale", random_tensor({4}, 12)),
+                                       b.constant("shift", random_tensor({4}, 13)),
+                                       b.constant("mean", random_tensor({4}, 14)),
+                                       b.constant("var", random_tensor({4}, 15, 0.5f, 2.0f))});
+  }
   const ValueId flat = b.op("Flatten", {b.op("Relu", {conv})});
   b.output(b.op("Gemm", {flat, b.constant("fc", random_tensor({5, 64}, 3))},
                 attrs({{"transB", int64_t{1}}})));
@@ -99,33 +106,14 @@ TEST(ConstantRelease, FreeBatchKeepsConstantsForNewPlans) {
   }
 }
 
-// conv(w) → BatchNorm → relu → flatten → gemm(fc): the optimizer folds the BatchNorm into
-// new Conv weights, one set per plan.
-Graph conv_bn_fc(int64_t batch) {
-  GraphBuilder b;
-  const ValueId x = b.input("x", DType::kFloat32, {batch, 3, 6, 6});
-  const ValueId conv = b.op("Conv", {x, b.constant("w", random_tensor({4, 3, 3, 3}, 11))});
-  const ValueId bn =
-      b.op("BatchNormalization",
-           {conv, b.constant("scale", random_tensor({4}, 12)),
-            b.constant("shift", random_tensor({4}, 13)), b.constant("mean", random_tensor({4}, 14)),
-            b.constant("var", random_tensor({4}, 15, 0.5f, 2.0f))});
-  const ValueId flat = b.op("Flatten", {b.op("Relu", {bn})});
-  b.output(b.op("Gemm", {flat, b.constant("fc", random_tensor({5, 64}, 16))},
-                attrs({{"transB", int64_t{1}}})));
-  auto graph = b.build();
-  EXPECT_TRUE(graph.is_ok()) << graph.status().message();
-  return std::move(graph).value();
-}
-
 TEST(ConstantRelease, FreeBatchPlansDropTheirOwnReferences) {
-  auto executor = executor_for(conv_bn_fc(kDynamicDim), "onednn");
+  auto executor = executor_for(conv_fc(kDynamicDim, true), "onednn");
   ASSERT_NE(executor, nullptr);
   for (int64_t batch : {1, 3, 1}) {
     const Tensor x = random_tensor({batch, 3, 6, 6}, 17);
     auto actual = executor->run({x});
     ASSERT_TRUE(actual.is_ok()) << actual.status().message();
-    auto expected = run_graph(conv_bn_fc(batch), "reference", {x});
+    auto expected = run_graph(conv_fc(batch, true), "reference", {x});
     ASSERT_TRUE(expected.is_ok());
     EXPECT_LE(relative_l2_error((*actual)[0], (*expected)[0]), 1e-5) << "batch " << batch;
     Plan* plan = *executor->plan_for({{batch, 3, 6, 6}});
