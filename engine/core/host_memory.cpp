@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "engine/core/tensor.h"
+
 namespace fovea {
 namespace {
 
@@ -70,6 +72,13 @@ std::shared_ptr<void> allocate_host(size_t bytes, HostBuffer use) {
   // A hint: kernels without transparent huge pages refuse it and keep small pages.
   if (buffer) madvise(buffer.get(), bytes, MADV_HUGEPAGE);  // the kernel rounds to pages
   return buffer;
+}
+
+Tensor copy_to_host_buffer(const Tensor& t, HostBuffer use) {
+  std::shared_ptr<void> buffer = allocate_host(t.byte_size(), use);
+  if (!buffer) return Tensor();
+  std::memcpy(buffer.get(), t.raw_data(), t.byte_size());
+  return Tensor::adopt(t.dtype(), t.shape(), std::move(buffer), MemoryKind::kHost);
 }
 
 }  // namespace fovea

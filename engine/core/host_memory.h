@@ -21,6 +21,8 @@
 
 namespace fovea {
 
+class Tensor;
+
 inline constexpr size_t kHostAlignment = 64;  // a cache line; what AVX-512 loads prefer
 inline constexpr size_t kHugePageBytes = size_t{2} << 20;  // x86-64's transparent huge page
 
@@ -35,6 +37,10 @@ enum class HostBuffer : uint8_t {
 // and nothing changes then but speed. Under AddressSanitizer every buffer comes from the
 // heap, so overruns are still caught.
 std::shared_ptr<void> allocate_host(size_t bytes, HostBuffer use = HostBuffer::kGeneral);
+
+// A copy of host tensor `t` (same dtype and shape) in a buffer from allocate_host as `use`;
+// an empty tensor when the system refuses the memory.
+Tensor copy_to_host_buffer(const Tensor& t, HostBuffer use);
 
 // Whether allocate_host(bytes, use) gives a mapping of its own / advises huge pages, in this
 // build.

@@ -1,6 +1,5 @@
 #include "engine/plan/executor.h"
 
-#include <cstring>
 #include <set>
 
 #include "engine/core/host_memory.h"
@@ -21,10 +20,9 @@ void move_fc_weights_to_streamed_memory(Graph& graph) {
         !host_buffer_uses_huge_pages(weights.byte_size(), HostBuffer::kStreamedWeights)) {
       continue;
     }
-    std::shared_ptr<void> buffer = allocate_host(weights.byte_size(), HostBuffer::kStreamedWeights);
-    if (!buffer) continue;  // huge pages are a hint: keep the buffer there is
-    std::memcpy(buffer.get(), weights.raw_data(), weights.byte_size());
-    weights = Tensor::adopt(weights.dtype(), weights.shape(), std::move(buffer), MemoryKind::kHost);
+    Tensor copy = copy_to_host_buffer(weights, HostBuffer::kStreamedWeights);
+    if (copy.empty()) continue;  // huge pages are a hint: keep the buffer there is
+    weights = std::move(copy);
     moved.insert(id);
   }
 }

@@ -151,11 +151,11 @@ Result<Tensor> pack_panels(Context& ctx, const Tensor& b, int64_t k, int64_t n, 
 // weights.
 Result<Tensor> row_weights(const KernelRequest& r, const Tensor& b) {
   if (!r.huge_pages || !r.constants_released) return b;
-  std::shared_ptr<void> copy = allocate_host(b.byte_size(), HostBuffer::kStreamedWeights);
-  if (!copy) return internal_error("cannot allocate " + std::to_string(b.byte_size()) + " bytes");
-  std::memcpy(copy.get(), b.raw_data(), b.byte_size());
-  return Tensor::adopt(DType::kUInt8, {static_cast<int64_t>(b.byte_size())}, std::move(copy),
-                       MemoryKind::kHost);
+  Tensor copy = copy_to_host_buffer(b, HostBuffer::kStreamedWeights);
+  if (copy.empty()) {
+    return internal_error("cannot allocate " + std::to_string(b.byte_size()) + " bytes");
+  }
+  return copy;
 }
 
 }  // namespace
@@ -173,8 +173,8 @@ GemvKernel::GemvKernel(ContextPtr ctx, int64_t rows, int64_t k, int64_t n, Weigh
       k_(k),
       n_(n),
       form_(form),
-      panel_product_(products_for(rows).panel),
-      row_product_(products_for(rows).row),
+      panel_product_(form == Weights::kPanels ? products_for(rows).panel : nullptr),
+      row_product_(form == Weights::kRows ? products_for(rows).row : nullptr),
       weights_(std::move(weights)),
       bias_(std::move(bias)),
       activation_(std::move(activation)),
