@@ -194,8 +194,8 @@ class PrimitiveKernel final : public Kernel {
 // Whether this CPU can run GemvKernel, which needs AVX-512.
 bool gemv_kernel_available();
 
-// Gemm with 1 to 4 rows and constant weights, streamed from memory (onednn_gemv.cpp):
-// y = x·B + bias, then the fused activation's eltwise primitives in place.
+// Gemm with few rows (1 to 8 under transB, else 1 to 4) and constant weights, streamed from memory
+// (onednn_gemv.cpp): y = x·B + bias, then the fused activation's eltwise primitives in place.
 class GemvKernel final : public Kernel {
  public:
   // How the weights are held: B's columns as rows ([n, k], how transB gives them, read in place),
@@ -216,13 +216,14 @@ class GemvKernel final : public Kernel {
   // apart, rows of out `out_stride` apart.
   using PanelProduct = void (*)(const float* x, int64_t k, const float* panel, const float* bias,
                                 float* out, int64_t out_stride);
-  // out[r][j] = bias[j] + x[r] · b_rows[j] for j < width (at most 4); same strides.
+  // out[r][j] = bias[j] + x[r] · b_rows[j] for j < width (at most 4); x interleaved 16 columns
+  // at a time (onednn_gemv.cpp), rows of out `out_stride` apart.
   using RowProduct = void (*)(const float* x, int64_t k, const float* const* b_rows, int64_t width,
                               const float* bias, float* out, int64_t out_stride);
 
  private:
   void run_panels(const float* x, float* y) const;
-  void run_rows(const float* x, float* y) const;
+  Status run_rows(const float* x, float* y);
 
   ContextPtr ctx_;
   int64_t rows_, k_, n_;
@@ -232,7 +233,8 @@ class GemvKernel final : public Kernel {
   Tensor weights_;
   std::vector<float> bias_;
   std::vector<dnnl::eltwise_forward> activation_;
-  std::string name_;  // for error messages
+  std::shared_ptr<void> interleaved_x_;  // run_rows' copy of x, allocated by the first run
+  std::string name_;                     // for error messages
 };
 
 inline PrimitiveKernel::Binding in_arg(int arg, size_t index, md desc) {

@@ -1,14 +1,17 @@
-// Gemm with 1 to 4 rows and constant weights (a classifier head at batch 1..4), streamed from
+// Gemm with few rows and constant weights (a classifier head at a small batch), streamed from
 // memory. Such a product reads each weight once per run and is bound by how fast memory
 // streams. oneDNN 2.6's matmul read AlexNet's and VGG's FC weights at 20–23 GB/s on the
 // development machine, and at about 16 GB/s from the graph's own [N, K] buffer. Two plain
-// AVX-512 loops read at 27–30 GB/s (docs/benchmarks.md, "Small-batch fully connected layers"):
-// - under transB, B's columns are the rows of the buffer the graph holds: dot products of x
-//   with four of those rows at a time, each thread walking its own run of rows. The buffer is
-//   read in place, so plans for several batch sizes share it;
-// - otherwise B is packed once as panels of 64 columns, each panel's K×64 weights contiguous,
-//   each thread walking its own run of panels. Packing copies the weights, so it is done only
-//   where the plan releases the graph's copy.
+// AVX-512 loops read faster (docs/benchmarks.md, "Small-batch fully connected layers"):
+// - under transB (1 to 8 rows), B's columns are the rows of the buffer the graph holds: dot
+//   products of x with four of those rows at a time, each thread walking its own run of rows.
+//   The buffer is read in place, so plans for several batch sizes share it. x's rows are first
+//   interleaved 16 floats at a time, so the loop reads x as one stream: read as M rows K apart,
+//   they and B's rows (also K apart) fall into the same cache sets, and from 5 rows on the loop
+//   was slower than the matmul primitive on its blocked copy;
+// - otherwise (1 to 4 rows) B is packed once as panels of 64 columns, each panel's K×64 weights
+//   contiguous, each thread walking its own run of panels. Packing copies the weights, so it is
+//   done only where the plan releases the graph's copy.
 // Elsewhere the matmul primitive serves.
 #include <immintrin.h>
 
@@ -50,9 +53,10 @@ __attribute__((target("avx512f"))) void panel_product(const float* x, int64_t k,
   }
 }
 
-// acc[r][j] += x[r][i..i+16) · w[j][i..i+16), lanes outside `lanes` read as zero.
+// acc[r][j] += x[r][i..i+16) · w[j][i..i+16), where `x_step` holds x[0..M)[i..i+16) one row
+// after another (zero past K) and lanes of w outside `lanes` read as zero.
 template <int M>
-__attribute__((target("avx512f"), always_inline)) inline void row_step(const float* x, int64_t k,
+__attribute__((target("avx512f"), always_inline)) inline void row_step(const float* x_step,
                                                                        const float* const* w,
                                                                        int64_t i, __mmask16 lanes,
                                                                        __m512 (&acc)[M][4]) {
@@ -61,7 +65,7 @@ __attribute__((target("avx512f"), always_inline)) inline void row_step(const flo
   const __m512 w2 = _mm512_maskz_loadu_ps(lanes, w[2] + i);
   const __m512 w3 = _mm512_maskz_loadu_ps(lanes, w[3] + i);
   for (int r = 0; r < M; ++r) {
-    const __m512 xr = _mm512_maskz_loadu_ps(lanes, x + r * k + i);
+    const __m512 xr = _mm512_load_ps(x_step + 16 * r);
     acc[r][0] = _mm512_fmadd_ps(xr, w0, acc[r][0]);
     acc[r][1] = _mm512_fmadd_ps(xr, w1, acc[r][1]);
     acc[r][2] = _mm512_fmadd_ps(xr, w2, acc[r][2]);
@@ -78,7 +82,8 @@ __attribute__((target("avx512f"), always_inline)) inline float lane_sum(__m512 v
   return sum;
 }
 
-// GemvKernel::RowProduct for M rows: dot products of x's rows with up to four rows of B.
+// GemvKernel::RowProduct for M rows: dot products of x's rows (interleaved, see
+// interleave_rows) with up to four rows of B.
 template <int M>
 __attribute__((target("avx512f"))) void row_product(const float* x, int64_t k,
                                                     const float* const* b_rows, int64_t width,
@@ -92,8 +97,8 @@ __attribute__((target("avx512f"))) void row_product(const float* x, int64_t k,
     for (int j = 0; j < 4; ++j) acc[r][j] = _mm512_setzero_ps();
   }
   int64_t i = 0;
-  for (; i + 16 <= k; i += 16) row_step<M>(x, k, w, i, 0xFFFF, acc);
-  if (i < k) row_step<M>(x, k, w, i, static_cast<__mmask16>((1U << (k - i)) - 1), acc);
+  for (; i + 16 <= k; i += 16, x += 16 * M) row_step<M>(x, w, i, 0xFFFF, acc);
+  if (i < k) row_step<M>(x, w, i, static_cast<__mmask16>((1U << (k - i)) - 1), acc);
   for (int r = 0; r < M; ++r) {
     for (int64_t j = 0; j < width; ++j) {
       out[r * out_stride + j] = bias[j] + lane_sum(acc[r][j]);
@@ -101,9 +106,26 @@ __attribute__((target("avx512f"))) void row_product(const float* x, int64_t k,
   }
 }
 
-constexpr int64_t kMaxRows = 4;
+// x ([rows, k]) as steps of 16 columns, each step x[0..rows)[16s..16s+16) one row after another,
+// the last step zero-padded: what row_product reads.
+void interleave_rows(const float* x, int64_t rows, int64_t k, float* out) {
+  for (int64_t i = 0; i < k; i += 16) {
+    const auto width = static_cast<size_t>(std::min<int64_t>(16, k - i));
+    for (int64_t r = 0; r < rows; ++r, out += 16) {
+      std::memcpy(out, x + r * k + i, width * sizeof(float));
+      std::fill(out + width, out + 16, 0.0f);
+    }
+  }
+}
 
-// The products' instantiations for `rows`, each null outside 1..kMaxRows.
+int64_t interleaved_floats(int64_t rows, int64_t k) { return (k + 15) / 16 * 16 * rows; }
+
+// The most rows each form serves: the panel loop holds 4 × M accumulators and 4 weights in
+// AVX-512's 32 registers; the row loop spills some past 6 rows but still streams B fastest.
+constexpr int64_t kMaxPanelRows = 4;
+constexpr int64_t kMaxRowRows = 8;
+
+// The products' instantiations for `rows`, each null where its form does not serve `rows`.
 struct Products {
   GemvKernel::PanelProduct panel = nullptr;
   GemvKernel::RowProduct row = nullptr;
@@ -115,6 +137,10 @@ Products products_for(int64_t rows) {
     case 2: return {panel_product<2>, row_product<2>};
     case 3: return {panel_product<3>, row_product<3>};
     case 4: return {panel_product<4>, row_product<4>};
+    case 5: return {nullptr, row_product<5>};
+    case 6: return {nullptr, row_product<6>};
+    case 7: return {nullptr, row_product<7>};
+    case 8: return {nullptr, row_product<8>};
     default: return {};
   }
 }
@@ -200,7 +226,17 @@ void GemvKernel::run_panels(const float* x, float* y) const {
   }
 }
 
-void GemvKernel::run_rows(const float* x, float* y) const {
+Status GemvKernel::run_rows(const float* x, float* y) {
+  if (!interleaved_x_) {
+    const auto bytes = static_cast<size_t>(interleaved_floats(rows_, k_)) * sizeof(float);
+    interleaved_x_ = allocate_host(bytes, HostBuffer::kKept);
+    if (!interleaved_x_) {
+      return internal_error(name_ + ": cannot allocate " + std::to_string(bytes) +
+                            " bytes for the interleaved input");
+    }
+  }
+  auto* interleaved = static_cast<float*>(interleaved_x_.get());
+  interleave_rows(x, rows_, k_, interleaved);
   constexpr int64_t kGroup = 4;  // rows of B per dot-product step
   const auto* weights = static_cast<const float*>(weights_.raw_data());
   const int64_t groups = (n_ + kGroup - 1) / kGroup;
@@ -210,8 +246,9 @@ void GemvKernel::run_rows(const float* x, float* y) const {
     const int64_t width = std::min(kGroup, n_ - first);
     const float* b_rows[kGroup];
     for (int64_t j = 0; j < width; ++j) b_rows[j] = weights + (first + j) * k_;
-    row_product_(x, k_, b_rows, width, bias_.data() + first, y + first, n_);
+    row_product_(interleaved, k_, b_rows, width, bias_.data() + first, y + first, n_);
   }
+  return Status::ok();
 }
 
 Status GemvKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs) {
@@ -220,7 +257,7 @@ Status GemvKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs
   const float* x = inputs[0].data<float>();
   float* y = outputs[0].data<float>();
   if (form_ == Weights::kRows) {
-    run_rows(x, y);
+    FOVEA_RETURN_IF_ERROR(run_rows(x, y));
   } else {
     run_panels(x, y);
   }
@@ -245,8 +282,8 @@ Result<KernelPtr> gemv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   const bool trans_b = a.get_int("transB", 0) != 0;
   const Tensor* b = constant_input(r, 1);
   if (!gemv_kernel_available() || b == nullptr || a.get_int("transA", 0) != 0 ||
-      a.get_float("alpha", 1.0f) != 1.0f || sa[0] < 1 || sa[0] > kMaxRows ||
-      r.input_layout(0) != nullptr) {
+      a.get_float("alpha", 1.0f) != 1.0f || sa[0] < 1 ||
+      sa[0] > (trans_b ? kMaxRowRows : kMaxPanelRows) || r.input_layout(0) != nullptr) {
     return KernelPtr();
   }
   // Where the graph keeps its constants (a free batch: several plans), packed panels would be
