@@ -31,7 +31,12 @@ void move_fc_weights_to_streamed_memory(Graph& graph) {
 
 Result<std::unique_ptr<Executor>> Executor::create(Graph graph, std::unique_ptr<Backend> primary,
                                                    std::unique_ptr<Backend> fallback,
-                                                   const PlanOptions& options) {
+                                                   const PlanOptions& options,
+                                                   int64_t prepared_batch) {
+  if (prepared_batch < 1) {
+    return invalid_argument(graph.source + ": the batch to prepare must be at least 1, not " +
+                            std::to_string(prepared_batch));
+  }
   std::unique_ptr<Executor> executor(new Executor());
   executor->options_ = options;
   executor->primary_ = std::move(primary);
@@ -49,7 +54,8 @@ Result<std::unique_ptr<Executor>> Executor::create(Graph graph, std::unique_ptr<
     executor->graph_ = std::move(graph);
     if (options.huge_pages) move_fc_weights_to_streamed_memory(executor->graph_);
     if (ranks_known) {
-      FOVEA_ASSIGN_OR_RETURN(Plan * plan, executor->plan_for(executor->default_input_shapes()));
+      FOVEA_ASSIGN_OR_RETURN(Plan * plan,
+                             executor->plan_for(executor->input_shapes_for_batch(prepared_batch)));
       (void)plan;
     }
     return executor;
@@ -80,16 +86,21 @@ Result<std::unique_ptr<Plan>> Executor::build_plan(Graph graph,
   return Plan::build(std::move(graph), *primary_, *fallback_, by_name, options_);
 }
 
-std::vector<Shape> Executor::default_input_shapes() const {
+std::vector<Shape> Executor::input_shapes_for_batch(int64_t batch) const {
   std::vector<Shape> shapes;
   for (ValueId id : graph_.inputs) {
     Shape s = graph_.value(id).shape;
-    for (int64_t& d : s) {
-      if (d < 0) d = 1;
+    for (size_t d = 0; d < s.size(); ++d) {
+      if (s[d] < 0) s[d] = d == 0 ? batch : 1;
     }
     shapes.push_back(std::move(s));
   }
   return shapes;
+}
+
+size_t Executor::plan_count() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return plans_.size();
 }
 
 Result<Plan*> Executor::plan_for(const std::vector<Shape>& input_shapes) {

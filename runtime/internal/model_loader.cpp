@@ -13,7 +13,7 @@ Result<std::unique_ptr<Executor>> load_model(const std::string& path, const Load
   FOVEA_ASSIGN_OR_RETURN(auto fallback, create_backend("reference", backend_options));
   FOVEA_ASSIGN_OR_RETURN(Graph graph, import_onnx_file(path));
   auto executor = Executor::create(std::move(graph), std::move(primary), std::move(fallback),
-                                   options.plan);
+                                   options.plan, options.prepared_batch);
   if (!executor.is_ok()) return executor.status().with_context(path);
   return executor;
 }

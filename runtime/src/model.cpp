@@ -48,6 +48,10 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const ModelOpt
   if (options.threads < 0) {
     throw Error(ErrorCode::kInvalidArgument, "ModelOptions::threads must be >= 0");
   }
+  if (options.batch < 1) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "ModelOptions::batch must be >= 1, not " + std::to_string(options.batch));
+  }
   if (options.memory_limit_bytes < 0) {
     throw Error(ErrorCode::kInvalidArgument, "ModelOptions::memory_limit_bytes must be >= 0");
   }
@@ -61,6 +65,7 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const ModelOpt
   load.plan.optimize = options.optimize;
   load.plan.fast_math = options.fast_math;
   load.plan.huge_pages = options.huge_pages;
+  load.prepared_batch = options.batch;
   Result<std::unique_ptr<Executor>> loaded =
       impl.thread.call([&] { return load_model(path, load); });
   impl.executor = api::value_or_throw(std::move(loaded));

@@ -96,6 +96,20 @@ Error thrown_by(F f) {
   return Error(ErrorCode::kInternal, "");
 }
 
+// A model prepared for batch 2 gives what the default one (prepared for batch 1) gives at
+// batch 2, and at batch 1.
+TEST(ModelApi, PreparedBatchGivesTheSameResults) {
+  auto batch2 = Model::load(mobilenet_path(), {.threads = 1, .batch = 2});
+  std::vector<float> images = random_images(2, 13);
+  for (int64_t n : {2, 1}) {
+    auto got = Session(batch2).run({TensorView(images.data(), {n, 3, 224, 224})});
+    auto want = Session(mobilenet()).run({TensorView(images.data(), {n, 3, 224, 224})});
+    ASSERT_EQ(got[0].shape(), (std::vector<int64_t>{n, 1000}));
+    EXPECT_LT(max_relative_difference(got[0].values<float>(), want[0].values<float>()), 1e-4)
+        << "batch " << n;
+  }
+}
+
 TEST(ModelApiErrors, MissingFileNamesThePath) {
   Error e = thrown_by([] { Model::load("/nonexistent/model.onnx"); });
   EXPECT_NE(std::string(e.what()).find("/nonexistent/model.onnx"), std::string::npos) << e.what();
@@ -131,6 +145,12 @@ TEST(ModelApiErrors, BadInputsAreInvalidArgumentsNamingTheInput) {
 
   Error negative = thrown_by([&] { session.run({TensorView(image.data(), {-1, 3, 224, 224})}); });
   EXPECT_EQ(negative.code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(ModelApiErrors, BatchBelowOneIsRefused) {
+  Error e = thrown_by([] { Model::load(mobilenet_path(), {.batch = 0}); });
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(std::string(e.what()).find("ModelOptions::batch"), std::string::npos) << e.what();
 }
 
 TEST(ModelApiErrors, MemoryLimitRefusesLargeBatchesButNotSmallOnes) {

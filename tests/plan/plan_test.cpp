@@ -198,6 +198,44 @@ TEST(Executor, FreeBatchGetsOnePlanPerBatchSizeWithConsistentResults) {
   }
 }
 
+// The plan built up front is for the batch the caller names; other batches get theirs on their
+// first run, and a batch below 1 is refused.
+TEST(Executor, FreeBatchPreparesTheNamedBatchUpFront) {
+  auto make = [](int64_t prepared_batch) {
+    return Executor::create(
+        relu_sigmoid_relu({kDynamicDim, 5}), std::move(create_backend("onednn")).value(),
+        std::move(create_backend("reference")).value(), PlanOptions{}, prepared_batch);
+  };
+  auto by_default = make(1);
+  ASSERT_TRUE(by_default.is_ok()) << by_default.status().message();
+  EXPECT_EQ((*by_default)->plan_count(), 1u);
+  ASSERT_TRUE((*by_default)->run({random_tensor({4, 5}, 7)}).is_ok());
+  EXPECT_EQ((*by_default)->plan_count(), 2u) << "batch 1 up front, batch 4 on its first run";
+
+  auto batch4 = make(4);
+  ASSERT_TRUE(batch4.is_ok()) << batch4.status().message();
+  EXPECT_EQ((*batch4)->plan_count(), 1u);
+  ASSERT_TRUE((*batch4)->run({random_tensor({4, 5}, 7)}).is_ok());
+  EXPECT_EQ((*batch4)->plan_count(), 1u) << "batch 4 was prepared up front";
+  ASSERT_TRUE((*batch4)->run({random_tensor({1, 5}, 8)}).is_ok());
+  EXPECT_EQ((*batch4)->plan_count(), 2u);
+
+  auto zero = make(0);
+  ASSERT_FALSE(zero.is_ok());
+  EXPECT_NE(zero.status().message().find("batch to prepare must be at least 1"), std::string::npos)
+      << zero.status().message();
+}
+
+// A fixed batch ignores the batch to prepare: there is only the declared one.
+TEST(Executor, FixedBatchIgnoresTheBatchToPrepare) {
+  auto executor =
+      Executor::create(relu_sigmoid_relu({2, 5}), std::move(create_backend("onednn")).value(),
+                       std::move(create_backend("reference")).value(), PlanOptions{}, 8);
+  ASSERT_TRUE(executor.is_ok()) << executor.status().message();
+  EXPECT_EQ((*executor)->plan_count(), 1u);
+  EXPECT_TRUE((*executor)->run({random_tensor({2, 5}, 9)}).is_ok());
+}
+
 TEST(Executor, WrongInputShapeIsAClearError) {
   auto executor = Executor::create(relu_sigmoid_relu({kDynamicDim, 5}),
                                    std::move(create_backend("reference")).value(),

@@ -47,13 +47,18 @@ struct ModelOptions {
   // Largest activation memory one run may need, in bytes (checked from the shapes before a
   // run; the run is refused with ErrorCode::kOutOfRange); 0: no limit.
   int64_t memory_limit_bytes = 0;
+  // Where the model's batch (its inputs' leading dim) is free: the batch prepared at load.
+  // Other batches are prepared on their first run, each once. A service that always runs
+  // batches of 8 sets 8, and holds no batch-1 plan it never uses.
+  int64_t batch = 1;
 };
 
 class Session;
 
 class FOVEA_API Model {
  public:
-  // Imports and prepares the model (plans for its declared shapes with the batch set to 1).
+  // Imports and prepares the model (plans for its declared shapes, a free batch set to
+  // options.batch).
   static std::shared_ptr<const Model> load(const std::string& path,
                                            const ModelOptions& options = {});
   ~Model();
