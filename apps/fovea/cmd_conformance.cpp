@@ -18,13 +18,13 @@ struct ConformanceArgs {
 
 int run(const ConformanceArgs& args) {
   ConformanceOptions options;
-  options.load = {args.backend, args.threads};
+  options.load.backend = args.backend;
+  options.load.threads = args.threads;
   std::map<CaseOutcome, int> totals;
   for (const std::string& dir : args.dirs) {
     const auto cases = find_conformance_cases(dir);
     if (cases.empty()) {
-      std::cerr << "error: no ONNX test cases (model.onnx + test_data_set_*) under " << dir
-                << "\n";
+      std::cerr << "error: no ONNX test cases (model.onnx + test_data_set_*) under " << dir << "\n";
       return 1;
     }
     for (const std::string& path : cases) {
@@ -52,8 +52,7 @@ void add_conformance_command(CLI::App& app, int& exit_code) {
   cmd->add_option("dirs", args->dirs, "Folders holding test cases")
       ->required()
       ->check(CLI::ExistingDirectory);
-  cmd->add_option("--backend,-b", args->backend, "Backend")
-      ->check(CLI::IsMember(backend_names()));
+  cmd->add_option("--backend,-b", args->backend, "Backend")->check(CLI::IsMember(backend_names()));
   cmd->add_option("--threads,-t", args->threads, "Threads (0: all cores)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--quiet,-q", args->quiet, "Print only failures and the totals");

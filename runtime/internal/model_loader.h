@@ -12,7 +12,7 @@ namespace fovea {
 struct LoadOptions {
   std::string backend = "onednn";  // any name from backend_names()
   int threads = 0;                 // 0: all cores
-  PlanOptions plan;                // optimization on/off, fast math, profiling
+  PlanOptions plan{};              // optimization on/off, fast math, profiling
   bool allow_tf32 = false;         // BackendOptions::allow_tf32 (GPU backends)
   int64_t prepared_batch = 1;      // where the batch is free, the one planned at load
 };

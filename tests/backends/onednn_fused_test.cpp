@@ -51,7 +51,9 @@ void expect_fused_matches(const Graph& graph, const std::vector<Tensor>& inputs,
     if (step.op_type != op_type) continue;
     found = true;
     EXPECT_EQ(step.backend, "onednn") << step.node_name;
-    if (expect_in_place) EXPECT_TRUE(step.in_place) << step.node_name;
+    if (expect_in_place) {
+      EXPECT_TRUE(step.in_place) << step.node_name;
+    }
   }
   EXPECT_TRUE(found) << op_type << " is not in the plan";
   auto actual = onednn->run(inputs);

@@ -1,10 +1,10 @@
 #include "tests/common/generated_models.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-
-#include <gtest/gtest.h>
 
 #include "runtime/internal/model_loader.h"
 #include "tests/common/tensor_testing.h"
@@ -28,8 +28,8 @@ std::optional<std::string> generated_model(const std::string& name, std::string&
   // Generate into a private folder, then rename: a concurrent test never sees half a file.
   const fs::path tmp = dir / ("tmp_" + name);
   fs::create_directories(tmp);
-  const std::string cmd = "/usr/bin/python3 " + *shared + "/tools/make_models.py " +
-                          tmp.string() + " --only " + name + " > /dev/null";
+  const std::string cmd = "/usr/bin/python3 " + *shared + "/tools/make_models.py " + tmp.string() +
+                          " --only " + name + " > /dev/null";
   if (std::system(cmd.c_str()) != 0) {
     why = "make_models.py failed for " + name;
     return std::nullopt;
@@ -44,9 +44,9 @@ void expect_backends_agree_on_generated_model(const std::string& name, double ma
   const auto path = generated_model(name, why);
   if (!path) GTEST_SKIP() << why;
 
-  auto reference = load_model(*path, {"reference", 0});
+  auto reference = load_model(*path, {.backend = "reference"});
   ASSERT_TRUE(reference.is_ok()) << reference.status().message();
-  auto onednn = load_model(*path, {"onednn", 0});
+  auto onednn = load_model(*path, {.backend = "onednn"});
   ASSERT_TRUE(onednn.is_ok()) << onednn.status().message();
 
   const Graph& graph = (*reference)->graph();

@@ -1,14 +1,15 @@
 // The ONNX project's backend conformance data: every case must pass or be reported
 // unsupported (an operator, dtype or opset outside Fovea's scope) — never fail — on every
 // backend. Cases come from ../shared/onnx-tests (ONNX 1.22) and Debian's libonnx-testdata (1.12).
+#include "runtime/internal/conformance.h"
+
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <tuple>
 
-#include <gtest/gtest.h>
-
-#include "runtime/internal/conformance.h"
 #include "tests/common/backend_testing.h"
 #include "tests/common/tensor_testing.h"
 
@@ -46,25 +47,27 @@ TEST_P(Conformance, NoCaseFails) {
     ++totals[r.outcome];
     EXPECT_NE(r.outcome, CaseOutcome::kFail) << r.name << ": " << r.detail;
   }
-  std::cout << source << "/" << subfolder << " on " << backend << ": "
-            << totals[CaseOutcome::kPass] << " passed, " << totals[CaseOutcome::kFail]
-            << " failed, " << totals[CaseOutcome::kUnsupported] << " unsupported\n";
+  std::cout << source << "/" << subfolder << " on " << backend << ": " << totals[CaseOutcome::kPass]
+            << " passed, " << totals[CaseOutcome::kFail] << " failed, "
+            << totals[CaseOutcome::kUnsupported] << " unsupported\n";
   // The node suites are mostly in scope: passing nothing there means the runner is broken.
-  if (subfolder == "node") EXPECT_GT(totals[CaseOutcome::kPass], 100) << dir;
+  if (subfolder == "node") {
+    EXPECT_GT(totals[CaseOutcome::kPass], 100) << dir;
+  }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    OnnxSuites, Conformance,
-    ::testing::Combine(::testing::Values("shared", "debian"),
-                       ::testing::Values("node", "pytorch-converted", "pytorch-operator",
-                                         "simple"),
-                       ::testing::ValuesIn(all_backends())),
-    [](const auto& info) {
-      std::string name = std::get<0>(info.param) + "_" + std::get<1>(info.param) + "_" +
-                         std::get<2>(info.param);
-      for (char& c : name) c = (c == '-') ? '_' : c;
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(OnnxSuites, Conformance,
+                         ::testing::Combine(::testing::Values("shared", "debian"),
+                                            ::testing::Values("node", "pytorch-converted",
+                                                              "pytorch-operator", "simple"),
+                                            ::testing::ValuesIn(all_backends())),
+                         [](const auto& info) {
+                           std::string name = std::get<0>(info.param) + "_" +
+                                              std::get<1>(info.param) + "_" +
+                                              std::get<2>(info.param);
+                           for (char& c : name) c = (c == '-') ? '_' : c;
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace fovea::testing

@@ -1,12 +1,12 @@
 // The bundled real pretrained MobileNetV2 must name the object in real photos, with the
 // preprocessing documented in ../shared/README.md done here independently with OpenCV.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <fstream>
-#include <tuple>
-
-#include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <tuple>
 
 #include "runtime/internal/model_loader.h"
 #include "tests/common/backend_testing.h"
@@ -53,7 +53,7 @@ std::vector<std::string> read_lines(const std::string& path) {
 }
 
 using Photo = std::tuple<std::string, std::string>;  // photo, expected label
-using PhotoCase = std::tuple<Photo, std::string>;  // photo, backend
+using PhotoCase = std::tuple<Photo, std::string>;    // photo, backend
 
 class MobileNetPhotos : public ::testing::TestWithParam<PhotoCase> {};
 
@@ -65,7 +65,7 @@ TEST_P(MobileNetPhotos, TopOneIsTheExpectedClass) {
   const auto labels = read_lines(shared + "/labels/imagenet_classes.txt");
   ASSERT_EQ(labels.size(), 1000u);
 
-  auto executor = load_model(shared + "/models/mobilenetv2-fp32.onnx", {backend, 0});
+  auto executor = load_model(shared + "/models/mobilenetv2-fp32.onnx", {.backend = backend});
   ASSERT_TRUE(executor.is_ok()) << executor.status().message();
   const Tensor input = preprocess_imagenet(shared + "/photos/" + photo);
   ASSERT_FALSE(input.empty()) << "could not decode " << photo;
@@ -84,14 +84,13 @@ TEST_P(MobileNetPhotos, TopOneIsTheExpectedClass) {
 // Expected top-1 from ../shared/README.md (computed by an independent engine).
 INSTANTIATE_TEST_SUITE_P(
     SharedPhotos, MobileNetPhotos,
-    ::testing::Combine(
-        ::testing::Values(Photo("skimage_chelsea.png", "Egyptian cat"),
-                          Photo("skimage_coffee.png", "espresso"),
-                          Photo("opencv_squirrel_cls.jpg", "fox squirrel"),
-                          Photo("opencv_baboon.jpg", "baboon"),
-                          Photo("opencv_orange.jpg", "orange"),
-                          Photo("opencv_messi5.jpg", "soccer ball")),
-        ::testing::ValuesIn(all_backends())),
+    ::testing::Combine(::testing::Values(Photo("skimage_chelsea.png", "Egyptian cat"),
+                                         Photo("skimage_coffee.png", "espresso"),
+                                         Photo("opencv_squirrel_cls.jpg", "fox squirrel"),
+                                         Photo("opencv_baboon.jpg", "baboon"),
+                                         Photo("opencv_orange.jpg", "orange"),
+                                         Photo("opencv_messi5.jpg", "soccer ball")),
+                       ::testing::ValuesIn(all_backends())),
     [](const auto& info) {
       std::string name = std::get<0>(std::get<0>(info.param));
       name = name.substr(0, name.find('.'));

@@ -1,9 +1,9 @@
 // Model-zoo graph structures (AlexNet, VGG-19, GoogLeNet, ResNet-50) with constant weights:
 // checks graph structure and shapes end to end against the ONNX release's expected outputs.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <tuple>
-
-#include <gtest/gtest.h>
 
 #include "importers/onnx/tensor_file.h"
 #include "runtime/internal/model_loader.h"
@@ -22,7 +22,7 @@ TEST_P(OnnxLight, MatchesExpectedOutput) {
   const auto& [model, backend] = GetParam();
   FOVEA_REQUIRE_BACKEND(backend);
   const std::string dir = shared + "/onnx-light/";
-  auto executor = load_model(dir + model + ".onnx", {backend, 0});
+  auto executor = load_model(dir + model + ".onnx", {.backend = backend});
   ASSERT_TRUE(executor.is_ok()) << executor.status().message();
   const Graph& graph = (*executor)->graph();
   ASSERT_EQ(graph.inputs.size(), 1u);
@@ -45,12 +45,10 @@ TEST_P(OnnxLight, MatchesExpectedOutput) {
 
 INSTANTIATE_TEST_SUITE_P(
     ZooStructures, OnnxLight,
-    ::testing::Combine(::testing::Values("light_bvlc_alexnet", "light_vgg19",
-                                         "light_inception_v1", "light_resnet50"),
+    ::testing::Combine(::testing::Values("light_bvlc_alexnet", "light_vgg19", "light_inception_v1",
+                                         "light_resnet50"),
                        ::testing::ValuesIn(all_backends())),
-    [](const auto& info) {
-      return std::get<0>(info.param) + "_" + std::get<1>(info.param);
-    });
+    [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
 
 }  // namespace
 }  // namespace fovea::testing

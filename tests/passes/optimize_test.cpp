@@ -149,7 +149,9 @@ TEST(OptimizeGraph, LightResNet50FoldsItsConstantWeights) {
   EXPECT_EQ(count_ops(after, "Sum"), 0);  // the shortcuts, as two-input Sums
   EXPECT_EQ(count_ops(after, "Conv"), count_ops(before, "Conv"));
   for (const Node& conv : after.nodes) {
-    if (conv.op_type == "Conv") EXPECT_TRUE(after.value(conv.inputs[1]).is_constant());
+    if (conv.op_type == "Conv") {
+      EXPECT_TRUE(after.value(conv.inputs[1]).is_constant());
+    }
   }
 }
 

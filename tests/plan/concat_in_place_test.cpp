@@ -120,7 +120,9 @@ TEST_P(ConcatInPlace, BranchesWriteIntoTheirSlices) {
   EXPECT_EQ(concat->in_place, slices_contiguous(*concat))
       << "each branch should write into its slice at batch 1 (layout " << concat->output_layouts[0]
       << ")";
-  if (GetParam() == "reference") EXPECT_TRUE(concat->in_place);
+  if (GetParam() == "reference") {
+    EXPECT_TRUE(concat->in_place);
+  }
   expect_batch1_matches_batch2(graph, GetParam());
 }
 
@@ -139,7 +141,9 @@ TEST_P(ConcatInPlace, NestedConcatsShareOneBuffer) {
   for (size_t i = 0; i < 2; ++i) {
     EXPECT_EQ(concat_step(steps, i)->in_place, slices_contiguous(*concat_step(steps, i)));
   }
-  if (GetParam() == "reference") EXPECT_TRUE(concat_step(steps, 1)->in_place);
+  if (GetParam() == "reference") {
+    EXPECT_TRUE(concat_step(steps, 1)->in_place);
+  }
   expect_batch1_matches_batch2(graph, GetParam());
 }
 

@@ -100,7 +100,9 @@ TEST_P(Diamond, ALaterReaderSeesItsValue) {
   ASSERT_EQ(steps.size(), 5u);
   EXPECT_FALSE(steps[1].in_place) << "sigmoid must not overwrite a, which is read later";
   EXPECT_FALSE(steps[2].in_place) << "tanh must not overwrite a, which is read later";
-  if (GetParam() == "onednn") EXPECT_TRUE(steps[3].in_place) << "b dies at d = b + c";
+  if (GetParam() == "onednn") {
+    EXPECT_TRUE(steps[3].in_place) << "b dies at d = b + c";
+  }
 
   // Two runs: the first run's output must survive the second.
   const Tensor x1 = random_tensor(shape, 1, -2.0f, 2.0f);
@@ -181,7 +183,9 @@ TEST(PlanMemory, BatchChangesReplan) {
     EXPECT_EQ((*out)[0].shape(), (Shape{batch, 8 * 8 * 8}));
     EXPECT_LE(relative_l2_error((*out)[0], (*expected)[0]), 1e-5) << "batch " << batch;
     const size_t arena = (*executor->plan_for({{batch, 4, 9, 9}}))->arena_bytes();
-    if (batch == 5) EXPECT_GT(arena, last_arena);
+    if (batch == 5) {
+      EXPECT_GT(arena, last_arena);
+    }
     if (batch == 1) last_arena = arena;
   }
 }
