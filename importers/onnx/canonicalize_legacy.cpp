@@ -13,12 +13,6 @@ bool is_legacy_broadcast_op(const std::string& op) {
   return op == "Add" || op == "Sub" || op == "Mul" || op == "Div";
 }
 
-Tensor bool_scalar(bool value) {
-  Tensor t(DType::kBool, {});
-  *t.data<bool>() = value;
-  return t;
-}
-
 bool has_output(const Node& node, size_t index) {
   return node.outputs.size() > index && node.outputs[index] != kNoValue;
 }
