@@ -52,12 +52,12 @@ Status infer_reduce_mean(InferContext& ctx) {
   const bool keepdims = ctx.node->attrs.get_int("keepdims", 1) != 0;
   const auto axes = ctx.has_input(1) ? known_ints(ctx, 1) : std::vector<int64_t>{};
   if (!x.rank_known || !axes) {
-    const auto length = ctx.has_input(1) ? known_length(ctx, 1) : std::nullopt;
+    // How many axes are reduced, where known (-1 where not).
+    const int64_t length = ctx.has_input(1) ? known_length(ctx, 1).value_or(-1) : -1;
     if (x.rank_known && keepdims) {
       ctx.set_output(0, x.dtype, Shape(x.shape.size(), kDynamicDim));
-    } else if (x.rank_known && length && *length > 0 &&
-               *length <= static_cast<int64_t>(x.shape.size())) {
-      ctx.set_output(0, x.dtype, Shape(x.shape.size() - static_cast<size_t>(*length), kDynamicDim));
+    } else if (x.rank_known && length > 0 && length <= static_cast<int64_t>(x.shape.size())) {
+      ctx.set_output(0, x.dtype, Shape(x.shape.size() - static_cast<size_t>(length), kDynamicDim));
     } else {
       set_output_unknown_rank(ctx, 0, x.dtype);
     }
