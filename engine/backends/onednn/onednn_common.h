@@ -202,10 +202,11 @@ class GemvKernel final : public Kernel {
   // or packed as panels of 64 columns ([ceil(n / 64), k, 64], the last zero-padded).
   enum class Weights : uint8_t { kRows, kPanels };
 
-  // `bias` is beta * C per column, zero-padded to a multiple of 64.
+  // `bias` is beta * C per column, zero-padded to a multiple of 64. `interleaved_x`: for kRows,
+  // room for x interleaved (onednn_gemv.cpp), rewritten by every run.
   GemvKernel(ContextPtr ctx, int64_t rows, int64_t k, int64_t n, Weights form, Tensor weights,
              std::vector<float> bias, std::vector<dnnl::eltwise_forward> activation,
-             std::string name);
+             std::shared_ptr<void> interleaved_x, std::string name);
   Status run(std::span<const Tensor> inputs, std::span<Tensor> outputs) override;
   // Weights and C are held from prepare.
   bool reads_input(size_t i) const override { return i == 0; }
@@ -223,7 +224,7 @@ class GemvKernel final : public Kernel {
 
  private:
   void run_panels(const float* x, float* y) const;
-  Status run_rows(const float* x, float* y);
+  void run_rows(const float* x, float* y) const;
 
   ContextPtr ctx_;
   int64_t rows_, k_, n_;
@@ -233,7 +234,7 @@ class GemvKernel final : public Kernel {
   Tensor weights_;
   std::vector<float> bias_;
   std::vector<dnnl::eltwise_forward> activation_;
-  std::shared_ptr<void> interleaved_x_;  // run_rows' copy of x, allocated by the first run
+  std::shared_ptr<void> interleaved_x_;  // run_rows' copy of x (null for panels)
   std::string name_;                     // for error messages
 };
 

@@ -59,11 +59,10 @@ constexpr __mmask16 kAllLanes = 0xFFFF;
 // plain _mm512_shuffle_f32x4, _mm512_permute_ps and _mm512_reduce_add_ps trip GCC 12's
 // -Wuninitialized in its own header.)
 __attribute__((target("avx512f"), always_inline)) inline float lane_sum(__m512 v) {
-  constexpr __mmask16 kAll = kAllLanes;
-  v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(kAll, v, v, _MM_SHUFFLE(1, 0, 3, 2)));
-  v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(kAll, v, v, _MM_SHUFFLE(2, 3, 0, 1)));
-  v = _mm512_add_ps(v, _mm512_maskz_permute_ps(kAll, v, _MM_SHUFFLE(1, 0, 3, 2)));
-  v = _mm512_add_ps(v, _mm512_maskz_permute_ps(kAll, v, _MM_SHUFFLE(2, 3, 0, 1)));
+  v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(kAllLanes, v, v, _MM_SHUFFLE(1, 0, 3, 2)));
+  v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(kAllLanes, v, v, _MM_SHUFFLE(2, 3, 0, 1)));
+  v = _mm512_add_ps(v, _mm512_maskz_permute_ps(kAllLanes, v, _MM_SHUFFLE(1, 0, 3, 2)));
+  v = _mm512_add_ps(v, _mm512_maskz_permute_ps(kAllLanes, v, _MM_SHUFFLE(2, 3, 0, 1)));
   return _mm512_cvtss_f32(v);
 }
 
@@ -135,12 +134,9 @@ void interleave_rows(const float* x, int64_t rows, int64_t k, float* out) {
 
 int64_t interleaved_floats(int64_t rows, int64_t k) { return (k + 15) / 16 * 16 * rows; }
 
-// The most rows each form serves: the panel loop holds 4 × M accumulators and 4 weights in
-// AVX-512's 32 registers; the row loop spills some past 6 rows but still streams B fastest.
-constexpr int64_t kMaxPanelRows = 4;
-constexpr int64_t kMaxRowRows = 8;
-
-// The products' instantiations for `rows`, each null where its form does not serve `rows`.
+// The products' instantiations for `rows`, each null where its form does not serve `rows`:
+// the panel loop holds 4 × M accumulators and 4 weights in AVX-512's 32 registers, so 4 rows
+// at most; the row loop spills some past 6 rows but still streams B fastest up to 8.
 struct Products {
   GemvKernel::PanelProduct panel = nullptr;
   GemvKernel::RowProduct row = nullptr;
@@ -208,7 +204,8 @@ bool gemv_kernel_available() {
 
 GemvKernel::GemvKernel(ContextPtr ctx, int64_t rows, int64_t k, int64_t n, Weights form,
                        Tensor weights, std::vector<float> bias,
-                       std::vector<dnnl::eltwise_forward> activation, std::string name)
+                       std::vector<dnnl::eltwise_forward> activation,
+                       std::shared_ptr<void> interleaved_x, std::string name)
     : ctx_(std::move(ctx)),
       rows_(rows),
       k_(k),
@@ -219,6 +216,7 @@ GemvKernel::GemvKernel(ContextPtr ctx, int64_t rows, int64_t k, int64_t n, Weigh
       weights_(std::move(weights)),
       bias_(std::move(bias)),
       activation_(std::move(activation)),
+      interleaved_x_(std::move(interleaved_x)),
       name_(std::move(name)) {}
 
 void GemvKernel::run_panels(const float* x, float* y) const {
@@ -241,15 +239,7 @@ void GemvKernel::run_panels(const float* x, float* y) const {
   }
 }
 
-Status GemvKernel::run_rows(const float* x, float* y) {
-  if (!interleaved_x_) {
-    const auto bytes = static_cast<size_t>(interleaved_floats(rows_, k_)) * sizeof(float);
-    interleaved_x_ = allocate_host(bytes, HostBuffer::kKept);
-    if (!interleaved_x_) {
-      return internal_error(name_ + ": cannot allocate " + std::to_string(bytes) +
-                            " bytes for the interleaved input");
-    }
-  }
+void GemvKernel::run_rows(const float* x, float* y) const {
   auto* interleaved = static_cast<float*>(interleaved_x_.get());
   interleave_rows(x, rows_, k_, interleaved);
   constexpr int64_t kGroup = 4;  // rows of B per dot-product step
@@ -263,7 +253,6 @@ Status GemvKernel::run_rows(const float* x, float* y) {
     for (int64_t j = 0; j < width; ++j) b_rows[j] = weights + (first + j) * k_;
     row_product_(interleaved, k_, b_rows, width, bias_.data() + first, y + first, n_);
   }
-  return Status::ok();
 }
 
 Status GemvKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs) {
@@ -272,7 +261,7 @@ Status GemvKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs
   const float* x = inputs[0].data<float>();
   float* y = outputs[0].data<float>();
   if (form_ == Weights::kRows) {
-    FOVEA_RETURN_IF_ERROR(run_rows(x, y));
+    run_rows(x, y);
   } else {
     run_panels(x, y);
   }
@@ -297,10 +286,11 @@ Result<KernelPtr> gemv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   const bool trans_b = a.get_int("transB", 0) != 0;
   const Tensor* b = constant_input(r, 1);
   if (!gemv_kernel_available() || b == nullptr || a.get_int("transA", 0) != 0 ||
-      a.get_float("alpha", 1.0f) != 1.0f || sa[0] < 1 ||
-      sa[0] > (trans_b ? kMaxRowRows : kMaxPanelRows) || r.input_layout(0) != nullptr) {
+      a.get_float("alpha", 1.0f) != 1.0f || r.input_layout(0) != nullptr) {
     return KernelPtr();
   }
+  const Products products = products_for(sa[0]);
+  if (trans_b ? products.row == nullptr : products.panel == nullptr) return KernelPtr();
   // Where the graph keeps its constants (a free batch: several plans), packed panels would be
   // a second copy per plan; the matmul primitive reads the graph's own buffer instead.
   if (!trans_b && !r.constants_released) return KernelPtr();
@@ -344,9 +334,19 @@ Result<KernelPtr> gemv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
                      : pack_panels(*ctx, *b, k, n,
                                    r.huge_pages ? HostBuffer::kStreamedWeights : HostBuffer::kKept);
   if (!weights.is_ok()) return weights.status().with_context(r.describe());
+  // run_rows' copy of x, rewritten by every run.
+  std::shared_ptr<void> interleaved_x;
+  if (trans_b) {
+    const auto bytes = static_cast<size_t>(interleaved_floats(rows, k)) * sizeof(float);
+    interleaved_x = allocate_host(bytes, HostBuffer::kKept);
+    if (!interleaved_x) {
+      return internal_error(r.describe() + ": cannot allocate " + std::to_string(bytes) +
+                            " bytes for the interleaved input");
+    }
+  }
   return KernelPtr(std::make_unique<GemvKernel>(ctx, rows, k, n, form, std::move(weights).value(),
                                                 std::move(bias), std::move(activation),
-                                                r.describe()));
+                                                std::move(interleaved_x), r.describe()));
 }
 
 }  // namespace fovea::onednn
