@@ -2,6 +2,7 @@
 // sweeps; plus a hand-computed case and the cases the backend must decline.
 #include <gtest/gtest.h>
 
+#include "engine/backends/onednn/onednn_common.h"
 #include "tests/backends/onednn_test_util.h"
 
 namespace fovea::testing {
@@ -58,6 +59,75 @@ INSTANTIATE_TEST_SUITE_P(
         ConvCase{{1, 3, 16}, {4, 3, 3}, {2}, {2}, {1, 2}},                              // 1-D
         ConvCase{{1, 2, 5, 6, 7}, {3, 2, 3, 3, 3}, {1, 2, 1}, {}, {1, 0, 1, 1, 1, 0}},  // 3-D
         ConvCase{{1, 4, 5, 5, 5}, {4, 2, 2, 2, 2}, {}, {1, 2, 1}, {}, 2}));
+
+// From batch 4 the backend asks for 16-channel blocks where the channels allow: the same sweep
+// of kinds on those kernels, and where blocks do not fit (3 or 5 channels).
+INSTANTIATE_TEST_SUITE_P(
+    ChannelBlocks, OneDnnConv,
+    ::testing::Values(ConvCase{{4, 16, 7, 7}, {32, 16, 3, 3}, {}, {}, {1, 1, 1, 1}},
+                      ConvCase{{4, 32, 8, 8}, {16, 32, 1, 1}, {}, {}, {}},
+                      ConvCase{{4, 16, 9, 9}, {32, 16, 1, 1}, {2, 2}, {}, {}},  // subsampled
+                      ConvCase{{5, 16, 9, 8}, {16, 16, 3, 3}, {2, 2}, {}, {1, 0, 1, 1}},
+                      ConvCase{{4, 3, 11, 11}, {16, 3, 7, 7}, {2, 2}, {}, {3, 3, 3, 3}},
+                      ConvCase{{4, 32, 6, 6}, {32, 2, 3, 3}, {}, {}, {1, 1, 1, 1}, 16},
+                      ConvCase{{4, 16, 6, 6}, {16, 1, 3, 3}, {}, {}, {1, 1, 1, 1}, 16},
+                      ConvCase{{4, 5, 6, 6}, {7, 5, 3, 3}, {}, {}, {1, 1, 1, 1}},
+                      ConvCase{{4, 16, 6, 6}, {32, 16, 3, 3}, {}, {2, 2}, {2, 2, 2, 2}}));
+
+// The output layout a Conv of `x` (16 → 32 channels, 3x3) gets, prepared within `graph` (null:
+// no graph), or, with `any`, the one oneDNN itself picks for format `any`.
+onednn::md conv_output_desc(const Shape& x, const Graph* graph, bool any) {
+  const Tensor w = random_tensor({32, 16, 3, 3}, 7);
+  const Shape y{x[0], 32, x[2] - 2, x[3] - 2};
+  if (any) {
+    dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+    dnnl::convolution_forward::desc desc(
+        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, onednn::any_md(x),
+        onednn::any_md(w.shape()), onednn::md(), onednn::any_md(y), {1, 1}, {0, 0}, {0, 0});
+    return dnnl::convolution_forward::primitive_desc(desc, engine).dst_desc();
+  }
+  const Graph own = single_op_graph("Conv", x, {}, {w});
+  KernelRequest request = single_op_request(graph ? *graph : own, x, {w}, y);
+  if (graph == nullptr) request.graph = nullptr;
+  const Node* conv = nullptr;
+  for (const Node& n : request.graph ? request.graph->nodes : own.nodes) {
+    if (n.op_type == "Conv") conv = &n;
+  }
+  request.node = conv;
+  PreparedKernel prepared = prepare_onednn_kernel(request);
+  if (!prepared.kernel) return onednn::md();
+  const LayoutPtr layout = prepared.kernel->output_layout(0);
+  return layout ? static_cast<const onednn::OneDnnLayout&>(*layout).desc() : onednn::plain_md(y);
+}
+
+TEST(OneDnnConvLayout, ChannelBlocksFromBatchFour) {
+  const onednn::md blocks({4, 32, 6, 6}, dnnl::memory::data_type::f32,
+                          dnnl::memory::format_tag::nChw16c);
+  EXPECT_EQ(conv_output_desc({4, 16, 8, 8}, nullptr, false), blocks);
+  EXPECT_EQ(
+      conv_output_desc({8, 16, 8, 8}, nullptr, false),
+      onednn::md({8, 32, 6, 6}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw16c));
+}
+
+TEST(OneDnnConvLayout, OneDnnPicksBelowBatchFour) {
+  for (int64_t batch : {1, 3}) {
+    const Shape x{batch, 16, 8, 8};
+    EXPECT_EQ(conv_output_desc(x, nullptr, false), conv_output_desc(x, nullptr, true))
+        << "batch " << batch;
+  }
+}
+
+TEST(OneDnnConvLayout, OneDnnPicksInGraphsWithLrn) {
+  // LRN runs slower on channel blocks, so a graph holding one keeps oneDNN's choice.
+  const Shape x{4, 16, 8, 8};
+  GraphBuilder b;
+  const ValueId in = b.input("x", DType::kFloat32, x);
+  const ValueId conv = b.op("Conv", {in, b.constant("w", random_tensor({32, 16, 3, 3}, 7))});
+  b.output(b.op("LRN", {conv}, attrs({{"size", int64_t{5}}})));
+  auto graph = b.build();
+  ASSERT_TRUE(graph.is_ok()) << graph.status().message();
+  EXPECT_EQ(conv_output_desc(x, &*graph, false), conv_output_desc(x, nullptr, true));
+}
 
 // Conv 1x1x3x3 of ones with a 2x2 kernel of ones and bias 0.5: each output is 4 + 0.5.
 TEST(OneDnnConvHand, OnesKernel) {

@@ -129,7 +129,8 @@ TEST_P(FusedResidual, InPlaceSumMatchesReference) {
 INSTANTIATE_TEST_SUITE_P(Sweep, FusedResidual,
                          ::testing::Values(std::make_tuple(Shape{1, 3, 8, 8}, int64_t{16}),
                                            std::make_tuple(Shape{2, 16, 7, 7}, int64_t{32}),
-                                           std::make_tuple(Shape{1, 8, 5, 6}, int64_t{12})));
+                                           std::make_tuple(Shape{1, 8, 5, 6}, int64_t{12}),
+                                           std::make_tuple(Shape{4, 16, 7, 7}, int64_t{32})));
 
 class FusedGemmActivation : public ::testing::TestWithParam<Activation> {};
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <numeric>
 #include <optional>
+#include <string_view>
 
 #include "engine/backends/onednn/onednn_common.h"
 #include "engine/ops/spatial_params.h"
@@ -100,6 +101,30 @@ bool subsample_first(const SpatialParams& p) {
   return strided;
 }
 
+// From batch 4 up, oneDNN 2.6's kernels for 16-channel blocks (nChw16c: jit, jit_1x1) beat the
+// channels-last brgconv kernels that format `any` picks on AVX-512 CPUs: at batch 8 ResNet-50
+// ran 4.3% and MobileNetV2 20% faster, at batch 4 5.8% and 12%; GoogLeNet, AlexNet and VGG-16
+// came out even (GoogLeNet's max pooling loses on blocks what its convolutions gain). At batch 1
+// and 2 brgconv is as fast or up to 2.6% faster. LRN runs about 1.8x slower on blocks, and the
+// Caffe-style models with it lost 0.3–3%, so graphs with an LRN keep `any` (docs/benchmarks.md,
+// "Channel blocks from batch 4").
+constexpr int64_t kChannelBlocksFromBatch = 4;
+constexpr int64_t kChannelBlock = 16;
+
+bool prefer_channel_blocks(const KernelRequest& r, const Shape& x) {
+  if (x.size() != 4 || x[0] < kChannelBlocksFromBatch) return false;
+  if (r.graph == nullptr) return true;
+  return std::none_of(r.graph->nodes.begin(), r.graph->nodes.end(),
+                      [](const Node& n) { return n.op_type == "LRN"; });
+}
+
+// nChw16c where the channels fill whole blocks, else `any` (e.g. a first layer's 3 channels,
+// which the blocked kernels read as they arrive).
+md channel_blocks_md(const Shape& shape) {
+  if (shape[1] % kChannelBlock != 0) return any_md(shape);
+  return md(to_dims(shape), dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw16c);
+}
+
 }  // namespace
 
 bool conv_supports(const KernelRequest& r) {
@@ -117,9 +142,10 @@ bool conv_supports(const KernelRequest& r) {
   return std::equal(params->output_spatial.begin(), params->output_spatial.end(), y.begin() + 2);
 }
 
-// Source, weights and destination in format `any`: oneDNN picks its blocked layouts; the
-// source is reordered per run only when it arrives in another one, the destination's layout
-// becomes the output's (consumers on this backend read it as is).
+// Source, weights and destination in format `any` (source and destination in 16-channel blocks
+// from batch 4, see prefer_channel_blocks): oneDNN picks its blocked layouts; the source is
+// reordered per run only when it arrives in another one, the destination's layout becomes the
+// output's (consumers on this backend read it as is).
 Result<KernelPtr> conv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   FOVEA_ASSIGN_OR_RETURN(SpatialParams p, conv_params(r));
   const Shape& w = r.inputs[1].shape;
@@ -140,15 +166,28 @@ Result<KernelPtr> conv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   }
   dnnl::primitive_attr attr;
   attr.set_post_ops(ops);
+  const Shape& x = r.inputs[0].shape;
+  const bool channel_blocks = prefer_channel_blocks(r, x);
   // `src` is what the primitive reads: the input, or the input subsampled by `strides`.
   auto make_pd = [&](dnnl::algorithm algorithm, const Shape& src, const dims& strides) {
-    dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, any_md(src),
-                                         weights_md_for(r, user_weights, weight_dims), bias_md,
-                                         any_md(y), strides, onednn_dilations(p),
-                                         to_dims(p.pads_begin), to_dims(p.pads_end));
-    return dnnl::convolution_forward::primitive_desc(desc, attr, ctx->engine);
+    auto make = [&](const md& src_md, const md& dst_md) {
+      dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, src_md,
+                                           weights_md_for(r, user_weights, weight_dims), bias_md,
+                                           dst_md, strides, onednn_dilations(p),
+                                           to_dims(p.pads_begin), to_dims(p.pads_end));
+      return dnnl::convolution_forward::primitive_desc(desc, attr, ctx->engine);
+    };
+    if (channel_blocks) {
+      try {
+        auto blocked = make(channel_blocks_md(src), channel_blocks_md(y));
+        // A reference kernel on blocks would be far slower than oneDNN's own pick.
+        if (std::string_view(blocked.impl_info_str()).rfind("ref", 0) != 0) return blocked;
+      } catch (const dnnl::error&) {
+        // No kernel for this shape on blocks: let oneDNN pick below.
+      }
+    }
+    return make(any_md(src), any_md(y));
   };
-  const Shape& x = r.inputs[0].shape;
   std::optional<dnnl::convolution_forward::primitive_desc> pd;
   std::optional<PrimitiveKernel::Binding> src;
   if (subsample_first(p)) {
