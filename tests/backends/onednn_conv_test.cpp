@@ -117,6 +117,32 @@ TEST(OneDnnConvLayout, OneDnnPicksBelowBatchFour) {
   }
 }
 
+// A graph x → Conv (16 → 32 channels) → Concat(conv, conv) along `axis`.
+Graph conv_concat_graph(const Shape& x, int64_t axis) {
+  GraphBuilder b;
+  const ValueId in = b.input("x", DType::kFloat32, x);
+  const ValueId conv = b.op("Conv", {in, b.constant("w", random_tensor({32, 16, 3, 3}, 7))});
+  b.output(b.op("Concat", {conv, conv}, attrs({{"axis", axis}})));
+  auto graph = b.build();
+  EXPECT_TRUE(graph.is_ok()) << graph.status().message();
+  return graph.is_ok() ? std::move(graph).value() : Graph();
+}
+
+TEST(OneDnnConvLayout, ChannelBlocksAtBatchOneWhereChannelsAreConcatenated) {
+  // Blocks let the producers of a channel Concat write their slices in place at batch 1.
+  const Shape x{1, 16, 8, 8};
+  const Graph channels = conv_concat_graph(x, 1);
+  EXPECT_EQ(
+      conv_output_desc(x, &channels, false),
+      onednn::md({1, 32, 6, 6}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw16c));
+  // Along another axis, or at batch 2 (slices strided anyway): oneDNN's pick.
+  const Graph rows = conv_concat_graph(x, 2);
+  EXPECT_EQ(conv_output_desc(x, &rows, false), conv_output_desc(x, nullptr, true));
+  const Shape pair{2, 16, 8, 8};
+  const Graph channels_pair = conv_concat_graph(pair, 1);
+  EXPECT_EQ(conv_output_desc(pair, &channels_pair, false), conv_output_desc(pair, nullptr, true));
+}
+
 TEST(OneDnnConvLayout, OneDnnPicksInGraphsWithLrn) {
   // LRN runs slower on channel blocks, so a graph holding one keeps oneDNN's choice.
   const Shape x{4, 16, 8, 8};

@@ -101,21 +101,31 @@ bool subsample_first(const SpatialParams& p) {
   return strided;
 }
 
-// From batch 4 up, oneDNN 2.6's kernels for 16-channel blocks (nChw16c: jit, jit_1x1) beat the
-// channels-last brgconv kernels that format `any` picks on AVX-512 CPUs: at batch 8 ResNet-50
-// ran 4.3% and MobileNetV2 20% faster, at batch 4 5.8% and 12%; GoogLeNet, AlexNet and VGG-16
-// came out even (GoogLeNet's max pooling loses on blocks what its convolutions gain). At batch 1
-// and 2 brgconv is as fast or up to 2.6% faster. LRN runs about 1.8x slower on blocks, and the
-// Caffe-style models with it lost 0.3–3%, so graphs with an LRN keep `any` (docs/benchmarks.md,
-// "Channel blocks from batch 4").
+// 16-channel blocks (nChw16c) for source and destination instead of oneDNN's pick (`any`, which
+// gives channels-last brgconv kernels on AVX-512 CPUs), where they pay (docs/benchmarks.md,
+// "Channel blocks from batch 4"):
+// - From batch 4: oneDNN 2.6's blocked kernels (jit, jit_1x1) ran ResNet-50 4.3% and
+//   MobileNetV2 20% faster at batch 8, 5.8% and 12% at batch 4; GoogLeNet, AlexNet and VGG-16
+//   came out even. At batch 1 and 2 brgconv is as fast or up to 2.6% faster.
+// - At batch 1 in graphs that concatenate channels (Inception): a channel slice of a blocked
+//   tensor is contiguous there, so the branches write their slices in place and the Concat
+//   disappears (Plan::place_concat_inputs); channels-last interleaves the branches per pixel.
+// LRN runs about 1.8x slower on blocks, and the Caffe-style models with it lost 0.3–3%, so
+// graphs with an LRN keep `any`.
 constexpr int64_t kChannelBlocksFromBatch = 4;
 constexpr int64_t kChannelBlock = 16;
 
 bool prefer_channel_blocks(const KernelRequest& r, const Shape& x) {
-  if (x.size() != 4 || x[0] < kChannelBlocksFromBatch) return false;
-  if (r.graph == nullptr) return true;
-  return std::none_of(r.graph->nodes.begin(), r.graph->nodes.end(),
-                      [](const Node& n) { return n.op_type == "LRN"; });
+  if (x.size() != 4) return false;
+  if (r.graph == nullptr) return x[0] >= kChannelBlocksFromBatch;
+  auto graph_has = [&](auto&& predicate) {
+    return std::any_of(r.graph->nodes.begin(), r.graph->nodes.end(), predicate);
+  };
+  if (graph_has([](const Node& n) { return n.op_type == "LRN"; })) return false;
+  if (x[0] >= kChannelBlocksFromBatch) return true;
+  return x[0] == 1 && graph_has([](const Node& n) {
+           return n.op_type == "Concat" && n.attrs.get_int("axis", 0) == 1;
+         });
 }
 
 // nChw16c where the channels fill whole blocks, else `any` (e.g. a first layer's 3 channels,
@@ -143,7 +153,7 @@ bool conv_supports(const KernelRequest& r) {
 }
 
 // Source, weights and destination in format `any` (source and destination in 16-channel blocks
-// from batch 4, see prefer_channel_blocks): oneDNN picks its blocked layouts; the source is
+// where prefer_channel_blocks says): oneDNN picks its blocked layouts; the source is
 // reordered per run only when it arrives in another one, the destination's layout becomes the
 // output's (consumers on this backend read it as is).
 Result<KernelPtr> conv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
