@@ -100,13 +100,14 @@ onednn::md conv_output_desc(const Shape& x, const Graph* graph, bool any) {
   return layout ? static_cast<const onednn::OneDnnLayout&>(*layout).desc() : onednn::plain_md(y);
 }
 
+onednn::md channel_blocks(const Shape& shape) {
+  return onednn::md(onednn::to_dims(shape), dnnl::memory::data_type::f32,
+                    dnnl::memory::format_tag::nChw16c);
+}
+
 TEST(OneDnnConvLayout, ChannelBlocksFromBatchFour) {
-  const onednn::md blocks({4, 32, 6, 6}, dnnl::memory::data_type::f32,
-                          dnnl::memory::format_tag::nChw16c);
-  EXPECT_EQ(conv_output_desc({4, 16, 8, 8}, nullptr, false), blocks);
-  EXPECT_EQ(
-      conv_output_desc({8, 16, 8, 8}, nullptr, false),
-      onednn::md({8, 32, 6, 6}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw16c));
+  EXPECT_EQ(conv_output_desc({4, 16, 8, 8}, nullptr, false), channel_blocks({4, 32, 6, 6}));
+  EXPECT_EQ(conv_output_desc({8, 16, 8, 8}, nullptr, false), channel_blocks({8, 32, 6, 6}));
 }
 
 TEST(OneDnnConvLayout, OneDnnPicksBelowBatchFour) {
@@ -132,9 +133,7 @@ TEST(OneDnnConvLayout, ChannelBlocksAtBatchOneWhereChannelsAreConcatenated) {
   // Blocks let the producers of a channel Concat write their slices in place at batch 1.
   const Shape x{1, 16, 8, 8};
   const Graph channels = conv_concat_graph(x, 1);
-  EXPECT_EQ(
-      conv_output_desc(x, &channels, false),
-      onednn::md({1, 32, 6, 6}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw16c));
+  EXPECT_EQ(conv_output_desc(x, &channels, false), channel_blocks({1, 32, 6, 6}));
   // Along another axis, or at batch 2 (slices strided anyway): oneDNN's pick.
   const Graph rows = conv_concat_graph(x, 2);
   EXPECT_EQ(conv_output_desc(x, &rows, false), conv_output_desc(x, nullptr, true));
