@@ -12,24 +12,26 @@
 namespace fovea::testing {
 namespace fs = std::filesystem;
 
-std::optional<std::string> generated_model(const std::string& name, std::string& why) {
+std::optional<std::string> generated_model(const std::string& name, std::string& why,
+                                           int64_t batch) {
   const auto shared = shared_dir();
   if (!shared) {
     why = "../shared is absent";
     return std::nullopt;
   }
   const fs::path dir = fs::path(FOVEA_BINARY_DIR) / "generated_models";
-  const fs::path model = dir / (name + ".onnx");
+  const std::string file = batch == 1 ? name : name + "_b" + std::to_string(batch);
+  const fs::path model = dir / (file + ".onnx");
   if (fs::exists(model)) return model.string();
   if (std::system("/usr/bin/python3 -c 'import onnx' >/dev/null 2>&1") != 0) {
     why = "python3-onnx is not installed (scripts/setup-deps.sh installs it)";
     return std::nullopt;
   }
   // Generate into a private folder, then rename: a concurrent test never sees half a file.
-  const fs::path tmp = dir / ("tmp_" + name);
+  const fs::path tmp = dir / ("tmp_" + file);
   fs::create_directories(tmp);
   const std::string cmd = "/usr/bin/python3 " + *shared + "/tools/make_models.py " + tmp.string() +
-                          " --only " + name + " > /dev/null";
+                          " --only " + name + " --batch " + std::to_string(batch) + " > /dev/null";
   if (std::system(cmd.c_str()) != 0) {
     why = "make_models.py failed for " + name;
     return std::nullopt;
@@ -39,9 +41,10 @@ std::optional<std::string> generated_model(const std::string& name, std::string&
   return model.string();
 }
 
-void expect_backends_agree_on_generated_model(const std::string& name, double max_rel_l2) {
+void expect_backends_agree_on_generated_model(const std::string& name, double max_rel_l2,
+                                              int64_t batch) {
   std::string why;
-  const auto path = generated_model(name, why);
+  const auto path = generated_model(name, why, batch);
   if (!path) GTEST_SKIP() << why;
 
   auto reference = load_model(*path, {.backend = "reference"});
@@ -53,6 +56,8 @@ void expect_backends_agree_on_generated_model(const std::string& name, double ma
   ASSERT_EQ(graph.inputs.size(), 1u);
   Shape shape = graph.value(graph.inputs[0]).shape;
   for (int64_t& d : shape) d = d < 0 ? 1 : d;
+  ASSERT_FALSE(shape.empty());
+  ASSERT_EQ(shape[0], batch) << name << "'s batch";
   const Tensor input = random_tensor(shape, /*seed=*/2024, 0.0f, 1.0f);
 
   auto expected = (*reference)->run({input});
@@ -62,13 +67,14 @@ void expect_backends_agree_on_generated_model(const std::string& name, double ma
 
   ASSERT_EQ(actual->size(), 1u);
   const Tensor& out = (*actual)[0];
-  EXPECT_EQ(out.shape(), (Shape{1, 1000}));
+  EXPECT_EQ(out.shape(), (Shape{batch, 1000}));
   for (int64_t i = 0; i < out.element_count(); ++i) {
     ASSERT_TRUE(std::isfinite(out.data<float>()[i])) << "non-finite output at " << i;
   }
   const double err = relative_l2_error(out, (*expected)[0]);
   EXPECT_LE(err, max_rel_l2) << name << ": onednn vs reference relative L2 error " << err;
-  std::cout << name << ": relative L2 error onednn vs reference = " << err << "\n";
+  std::cout << name << ", batch " << batch << ": relative L2 error onednn vs reference = " << err
+            << "\n";
 }
 
 }  // namespace fovea::testing

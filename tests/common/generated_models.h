@@ -2,17 +2,21 @@
 // use into the build folder, and the check every backend must pass on them.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
 namespace fovea::testing {
 
-// Path of the generated model (e.g. "resnet18"), generating it if needed; nullopt (with the
-// reason in `why`) when ../shared or python3-onnx is absent.
-std::optional<std::string> generated_model(const std::string& name, std::string& why);
+// Path of the generated model (e.g. "resnet18") with a fixed batch of `batch`, generating it if
+// needed; nullopt (with the reason in `why`) when ../shared or python3-onnx is absent.
+std::optional<std::string> generated_model(const std::string& name, std::string& why,
+                                           int64_t batch = 1);
 
-// Runs the model on the onednn and reference backends with the same seeded input and expects
-// relative L2 error at most `max_rel_l2` and a finite output of the right shape.
-void expect_backends_agree_on_generated_model(const std::string& name, double max_rel_l2);
+// Runs the model on the onednn and reference backends with the same seeded input of `batch`
+// images and expects relative L2 error at most `max_rel_l2` and a finite output of the right
+// shape.
+void expect_backends_agree_on_generated_model(const std::string& name, double max_rel_l2,
+                                              int64_t batch = 1);
 
 }  // namespace fovea::testing
