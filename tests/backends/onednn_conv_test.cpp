@@ -86,8 +86,9 @@ onednn::md conv_output_desc(const Shape& x, const Graph* graph, bool any) {
         onednn::any_md(w.shape()), onednn::md(), onednn::any_md(y), {1, 1}, {0, 0}, {0, 0});
     return dnnl::convolution_forward::primitive_desc(desc, engine).dst_desc();
   }
-  const Graph own = single_op_graph("Conv", x, {}, {w});
-  KernelRequest request = single_op_request(graph ? *graph : own, x, {w}, y);
+  const std::vector<Tensor> constants{w};  // the request holds them by pointer
+  const Graph own = single_op_graph("Conv", x, {}, constants);
+  KernelRequest request = single_op_request(graph ? *graph : own, x, constants, y);
   if (graph == nullptr) request.graph = nullptr;
   const Node* conv = nullptr;
   for (const Node& n : request.graph ? request.graph->nodes : own.nodes) {
