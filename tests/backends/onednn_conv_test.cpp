@@ -74,31 +74,36 @@ INSTANTIATE_TEST_SUITE_P(
                       ConvCase{{4, 5, 6, 6}, {7, 5, 3, 3}, {}, {}, {1, 1, 1, 1}},
                       ConvCase{{4, 16, 6, 6}, {32, 16, 3, 3}, {}, {2, 2}, {2, 2, 2, 2}}));
 
-// The output layout a Conv of `x` (16 → 32 channels, 3x3) gets, prepared within `graph` (null:
-// no graph), or, with `any`, the one oneDNN itself picks for format `any`.
-onednn::md conv_output_desc(const Shape& x, const Graph* graph, bool any) {
-  const Tensor w = random_tensor({32, 16, 3, 3}, 7);
-  const Shape y{x[0], 32, x[2] - 2, x[3] - 2};
-  if (any) {
-    dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-    dnnl::convolution_forward::desc desc(
-        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, onednn::any_md(x),
-        onednn::any_md(w.shape()), onednn::md(), onednn::any_md(y), {1, 1}, {0, 0}, {0, 0});
-    return dnnl::convolution_forward::primitive_desc(desc, engine).dst_desc();
-  }
-  const std::vector<Tensor> constants{w};  // the request holds them by pointer
+// The layer the layout tests prepare: 16 → 32 channels, 3x3, unpadded.
+const Shape kLayoutWeights{32, 16, 3, 3};
+Shape layout_output(const Shape& x) { return {x[0], 32, x[2] - 2, x[3] - 2}; }
+
+// The output layout the backend gives that Conv of `x`, prepared within `graph` (null: a
+// request with no graph).
+onednn::md prepared_output_desc(const Shape& x, const Graph* graph) {
+  const std::vector<Tensor> constants{random_tensor(kLayoutWeights, 7)};  // held by pointer
   const Graph own = single_op_graph("Conv", x, {}, constants);
-  KernelRequest request = single_op_request(graph ? *graph : own, x, constants, y);
-  if (graph == nullptr) request.graph = nullptr;
-  const Node* conv = nullptr;
-  for (const Node& n : request.graph ? request.graph->nodes : own.nodes) {
-    if (n.op_type == "Conv") conv = &n;
+  const Graph& g = graph ? *graph : own;
+  KernelRequest request = single_op_request(g, x, constants, layout_output(x));
+  for (const Node& n : g.nodes) {
+    if (n.op_type == "Conv") request.node = &n;
   }
-  request.node = conv;
+  if (graph == nullptr) request.graph = nullptr;
   PreparedKernel prepared = prepare_onednn_kernel(request);
   if (!prepared.kernel) return onednn::md();
   const LayoutPtr layout = prepared.kernel->output_layout(0);
-  return layout ? static_cast<const onednn::OneDnnLayout&>(*layout).desc() : onednn::plain_md(y);
+  return layout ? static_cast<const onednn::OneDnnLayout&>(*layout).desc()
+                : onednn::plain_md(layout_output(x));
+}
+
+// The output layout oneDNN itself picks for that Conv of `x` with format `any`.
+onednn::md onednn_any_output_desc(const Shape& x) {
+  dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference,
+                                       dnnl::algorithm::convolution_direct, onednn::any_md(x),
+                                       onednn::any_md(kLayoutWeights), onednn::md(),
+                                       onednn::any_md(layout_output(x)), {1, 1}, {0, 0}, {0, 0});
+  return dnnl::convolution_forward::primitive_desc(desc, engine).dst_desc();
 }
 
 onednn::md channel_blocks(const Shape& shape) {
@@ -107,15 +112,14 @@ onednn::md channel_blocks(const Shape& shape) {
 }
 
 TEST(OneDnnConvLayout, ChannelBlocksFromBatchFour) {
-  EXPECT_EQ(conv_output_desc({4, 16, 8, 8}, nullptr, false), channel_blocks({4, 32, 6, 6}));
-  EXPECT_EQ(conv_output_desc({8, 16, 8, 8}, nullptr, false), channel_blocks({8, 32, 6, 6}));
+  EXPECT_EQ(prepared_output_desc({4, 16, 8, 8}, nullptr), channel_blocks({4, 32, 6, 6}));
+  EXPECT_EQ(prepared_output_desc({8, 16, 8, 8}, nullptr), channel_blocks({8, 32, 6, 6}));
 }
 
 TEST(OneDnnConvLayout, OneDnnPicksBelowBatchFour) {
   for (int64_t batch : {1, 3}) {
     const Shape x{batch, 16, 8, 8};
-    EXPECT_EQ(conv_output_desc(x, nullptr, false), conv_output_desc(x, nullptr, true))
-        << "batch " << batch;
+    EXPECT_EQ(prepared_output_desc(x, nullptr), onednn_any_output_desc(x)) << "batch " << batch;
   }
 }
 
@@ -123,7 +127,7 @@ TEST(OneDnnConvLayout, OneDnnPicksBelowBatchFour) {
 Graph conv_concat_graph(const Shape& x, int64_t axis) {
   GraphBuilder b;
   const ValueId in = b.input("x", DType::kFloat32, x);
-  const ValueId conv = b.op("Conv", {in, b.constant("w", random_tensor({32, 16, 3, 3}, 7))});
+  const ValueId conv = b.op("Conv", {in, b.constant("w", random_tensor(kLayoutWeights, 7))});
   b.output(b.op("Concat", {conv, conv}, attrs({{"axis", axis}})));
   auto graph = b.build();
   EXPECT_TRUE(graph.is_ok()) << graph.status().message();
@@ -134,13 +138,13 @@ TEST(OneDnnConvLayout, ChannelBlocksAtBatchOneWhereChannelsAreConcatenated) {
   // Blocks let the producers of a channel Concat write their slices in place at batch 1.
   const Shape x{1, 16, 8, 8};
   const Graph channels = conv_concat_graph(x, 1);
-  EXPECT_EQ(conv_output_desc(x, &channels, false), channel_blocks({1, 32, 6, 6}));
+  EXPECT_EQ(prepared_output_desc(x, &channels), channel_blocks({1, 32, 6, 6}));
   // Along another axis, or at batch 2 (slices strided anyway): oneDNN's pick.
   const Graph rows = conv_concat_graph(x, 2);
-  EXPECT_EQ(conv_output_desc(x, &rows, false), conv_output_desc(x, nullptr, true));
+  EXPECT_EQ(prepared_output_desc(x, &rows), onednn_any_output_desc(x));
   const Shape pair{2, 16, 8, 8};
   const Graph channels_pair = conv_concat_graph(pair, 1);
-  EXPECT_EQ(conv_output_desc(pair, &channels_pair, false), conv_output_desc(pair, nullptr, true));
+  EXPECT_EQ(prepared_output_desc(pair, &channels_pair), onednn_any_output_desc(pair));
 }
 
 TEST(OneDnnConvLayout, OneDnnPicksInGraphsWithLrn) {
@@ -148,11 +152,11 @@ TEST(OneDnnConvLayout, OneDnnPicksInGraphsWithLrn) {
   const Shape x{4, 16, 8, 8};
   GraphBuilder b;
   const ValueId in = b.input("x", DType::kFloat32, x);
-  const ValueId conv = b.op("Conv", {in, b.constant("w", random_tensor({32, 16, 3, 3}, 7))});
+  const ValueId conv = b.op("Conv", {in, b.constant("w", random_tensor(kLayoutWeights, 7))});
   b.output(b.op("LRN", {conv}, attrs({{"size", int64_t{5}}})));
   auto graph = b.build();
   ASSERT_TRUE(graph.is_ok()) << graph.status().message();
-  EXPECT_EQ(conv_output_desc(x, &*graph, false), conv_output_desc(x, nullptr, true));
+  EXPECT_EQ(prepared_output_desc(x, &*graph), onednn_any_output_desc(x));
 }
 
 // Conv 1x1x3x3 of ones with a 2x2 kernel of ones and bias 0.5: each output is 4 + 0.5.

@@ -41,6 +41,12 @@ std::optional<std::string> generated_model(const std::string& name, std::string&
   return model.string();
 }
 
+std::string model_test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param;
+  for (char& c : name) c = (c == '-') ? '_' : c;
+  return name;
+}
+
 void expect_backends_agree_on_generated_model(const std::string& name, double max_rel_l2,
                                               int64_t batch) {
   std::string why;

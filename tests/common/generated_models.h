@@ -2,6 +2,8 @@
 // use into the build folder, and the check every backend must pass on them.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,5 +20,8 @@ std::optional<std::string> generated_model(const std::string& name, std::string&
 // shape.
 void expect_backends_agree_on_generated_model(const std::string& name, double max_rel_l2,
                                               int64_t batch = 1);
+
+// A model name as gtest takes it in a test name ("alexnet-zoo" → "alexnet_zoo").
+std::string model_test_name(const ::testing::TestParamInfo<std::string>& info);
 
 }  // namespace fovea::testing

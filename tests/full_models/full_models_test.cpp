@@ -18,11 +18,7 @@ INSTANTIATE_TEST_SUITE_P(AllFamilies, FullModel,
                          ::testing::Values("alexnet", "alexnet-zoo", "vgg16", "vgg16-bn", "vgg19",
                                            "googlenet", "googlenet-zoo", "resnet18", "resnet34",
                                            "resnet50", "resnet101"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (char& c : n) c = (c == '-') ? '_' : c;
-                           return n;
-                         });
+                         model_test_name);
 
 }  // namespace
 }  // namespace fovea::testing

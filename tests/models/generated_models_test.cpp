@@ -6,13 +6,6 @@
 namespace fovea::testing {
 namespace {
 
-// gtest names allow no '-'.
-std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
-  std::string n = info.param;
-  for (char& c : n) c = (c == '-') ? '_' : c;
-  return n;
-}
-
 class GeneratedModel : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GeneratedModel, OnednnAgreesWithReference) {
@@ -23,7 +16,8 @@ TEST_P(GeneratedModel, OnednnAgreesWithReference) {
 // Covers residual adds + BN (resnet18), LRN + grouped conv + Reshape + Softmax (alexnet-zoo)
 // and inception concat + ceil-mode pools (googlenet).
 INSTANTIATE_TEST_SUITE_P(CiSubset, GeneratedModel,
-                         ::testing::Values("resnet18", "alexnet-zoo", "googlenet"), test_name);
+                         ::testing::Values("resnet18", "alexnet-zoo", "googlenet"),
+                         model_test_name);
 
 // From batch 4 the oneDNN backend runs convolutions on 16-channel blocks (onednn_conv.cpp):
 // residual sums and Inception's branches on those kernels, whole.
@@ -34,7 +28,7 @@ TEST_P(GeneratedModelBatchFour, OnednnAgreesWithReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(CiSubset, GeneratedModelBatchFour,
-                         ::testing::Values("resnet18", "googlenet"), test_name);
+                         ::testing::Values("resnet18", "googlenet"), model_test_name);
 
 }  // namespace
 }  // namespace fovea::testing

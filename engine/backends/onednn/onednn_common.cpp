@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 
 namespace fovea::onednn {
 
@@ -106,6 +107,10 @@ PrimitiveKernel::Binding converted_in_arg(const Context& ctx, int arg, size_t in
   return b;
 }
 
+bool is_reference_impl(const dnnl::primitive_desc_base& pd) {
+  return std::string_view(pd.impl_info_str()).starts_with("ref");
+}
+
 // Averaging over a 1-element window copies the element exactly (x / 1), NaN included, where a
 // max pool's NaN handling depends on operand order.
 std::optional<PrimitiveKernel::Binding> subsampled_in_arg(const Context& ctx, int arg, size_t index,
@@ -119,7 +124,7 @@ std::optional<PrimitiveKernel::Binding> subsampled_in_arg(const Context& ctx, in
                                         strides, ones, zeros, zeros, zeros);
     dnnl::pooling_v2_forward::primitive_desc pd(desc, ctx.engine);
     // A reference loop (e.g. for mismatched layouts) would cost more than it saves.
-    if (std::string(pd.impl_info_str()).starts_with("ref")) return std::nullopt;
+    if (is_reference_impl(pd)) return std::nullopt;
     PrimitiveKernel::Binding b = in_arg(arg, index, want);
     b.arrives_as = have;
     b.convert = std::make_shared<dnnl::pooling_v2_forward>(pd);

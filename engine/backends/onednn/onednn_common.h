@@ -245,6 +245,10 @@ inline PrimitiveKernel::Binding in_arg(int arg, size_t index, md desc) {
 // differ.
 PrimitiveKernel::Binding converted_in_arg(const Context& ctx, int arg, size_t index, const md& want,
                                           const md& have);
+// Whether oneDNN gave `pd` its reference implementation (plain loops): callers that have a
+// faster alternative take that instead.
+bool is_reference_impl(const dnnl::primitive_desc_base& pd);
+
 // An input the primitive wants subsampled by `strides` (every s-th element of each spatial dim)
 // into `want`; it arrives as `have`. Null where oneDNN has no fast kernel for that.
 std::optional<PrimitiveKernel::Binding> subsampled_in_arg(const Context& ctx, int arg, size_t index,

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <numeric>
 #include <optional>
-#include <string_view>
 
 #include "engine/backends/onednn/onednn_common.h"
 #include "engine/ops/spatial_params.h"
@@ -191,7 +190,7 @@ Result<KernelPtr> conv_prepare(const ContextPtr& ctx, const KernelRequest& r) {
       try {
         auto blocked = make(channel_blocks_md(src), channel_blocks_md(y));
         // A reference kernel on blocks would be far slower than oneDNN's own pick.
-        if (std::string_view(blocked.impl_info_str()).rfind("ref", 0) != 0) return blocked;
+        if (!is_reference_impl(blocked)) return blocked;
       } catch (const dnnl::error&) {
         // No kernel for this shape on blocks: let oneDNN pick below.
       }
