@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "runtime/internal/model_loader.h"
+#include "tests/common/backend_testing.h"
 #include "tests/common/tensor_testing.h"
 
 namespace fovea::testing {
@@ -48,15 +49,16 @@ std::string model_test_name(const ::testing::TestParamInfo<std::string>& info) {
 }
 
 void expect_backends_agree_on_generated_model(const std::string& name, double max_rel_l2,
-                                              int64_t batch) {
+                                              int64_t batch, const BackendUnderTest& tested) {
+  FOVEA_REQUIRE_BACKEND(tested.name);
   std::string why;
   const auto path = generated_model(name, why, batch);
   if (!path) GTEST_SKIP() << why;
 
   auto reference = load_model(*path, {.backend = "reference"});
   ASSERT_TRUE(reference.is_ok()) << reference.status().message();
-  auto onednn = load_model(*path, {.backend = "onednn"});
-  ASSERT_TRUE(onednn.is_ok()) << onednn.status().message();
+  auto under_test = load_model(*path, {.backend = tested.name, .allow_tf32 = tested.allow_tf32});
+  ASSERT_TRUE(under_test.is_ok()) << under_test.status().message();
 
   const Graph& graph = (*reference)->graph();
   ASSERT_EQ(graph.inputs.size(), 1u);
@@ -68,7 +70,7 @@ void expect_backends_agree_on_generated_model(const std::string& name, double ma
 
   auto expected = (*reference)->run({input});
   ASSERT_TRUE(expected.is_ok()) << expected.status().message();
-  auto actual = (*onednn)->run({input});
+  auto actual = (*under_test)->run({input});
   ASSERT_TRUE(actual.is_ok()) << actual.status().message();
 
   ASSERT_EQ(actual->size(), 1u);
@@ -78,9 +80,10 @@ void expect_backends_agree_on_generated_model(const std::string& name, double ma
     ASSERT_TRUE(std::isfinite(out.data<float>()[i])) << "non-finite output at " << i;
   }
   const double err = relative_l2_error(out, (*expected)[0]);
-  EXPECT_LE(err, max_rel_l2) << name << ": onednn vs reference relative L2 error " << err;
-  std::cout << name << ", batch " << batch << ": relative L2 error onednn vs reference = " << err
-            << "\n";
+  const std::string label = tested.name + (tested.allow_tf32 ? " (tf32)" : "");
+  EXPECT_LE(err, max_rel_l2) << name << ": " << label << " vs reference relative L2 error " << err;
+  std::cout << name << ", batch " << batch << ": relative L2 error " << label
+            << " vs reference = " << err << "\n";
 }
 
 }  // namespace fovea::testing

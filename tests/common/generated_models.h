@@ -15,11 +15,18 @@ namespace fovea::testing {
 std::optional<std::string> generated_model(const std::string& name, std::string& why,
                                            int64_t batch = 1);
 
-// Runs the model on the onednn and reference backends with the same seeded input of `batch`
+// The backend a generated model is checked on, against the reference backend.
+struct BackendUnderTest {
+  std::string name = "onednn";
+  bool allow_tf32 = false;  // GPU backends: TF32 Tensor Core math
+};
+
+// Runs the model on `tested` and on the reference backend with the same seeded input of `batch`
 // images and expects relative L2 error at most `max_rel_l2` and a finite output of the right
-// shape.
+// shape. Skips when the model cannot be generated or the backend cannot run here.
 void expect_backends_agree_on_generated_model(const std::string& name, double max_rel_l2,
-                                              int64_t batch = 1);
+                                              int64_t batch = 1,
+                                              const BackendUnderTest& tested = {});
 
 // A model name as gtest takes it in a test name ("alexnet-zoo" → "alexnet_zoo").
 std::string model_test_name(const ::testing::TestParamInfo<std::string>& info);
