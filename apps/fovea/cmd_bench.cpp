@@ -53,7 +53,8 @@ struct Measurements {
   double load_ms = 0, first_run_ms = 0, median_ms = 0, p90_ms = 0, min_ms = 0;
   double peak_rss_mb = 0;
   size_t arena_bytes = 0;
-  std::vector<StepRow> steps;  // with --profile
+  size_t device_arena_bytes = 0;  // a GPU backend's activations, in its memory
+  std::vector<StepRow> steps;     // with --profile
 };
 
 double ms_since(Clock::time_point start) {
@@ -198,6 +199,7 @@ Result<Measurements> measure(const BenchArgs& args) {
   if (!plan.is_ok()) return plan.status().with_context(args.model);
   m.load_ms = ms_since(load_start);
   m.arena_bytes = (*plan)->arena_bytes();
+  m.device_arena_bytes = (*plan)->device_arena_bytes();
 
   const std::vector<Tensor> inputs = random_inputs(m.input_shapes, args.seed);
   auto run_once = [&]() -> Result<double> {
@@ -251,7 +253,8 @@ void print_json(const BenchArgs& args, const Measurements& m) {
               {"min_ms", m.min_ms},
               {"throughput_ips", throughput(args, m)},
               {"peak_rss_mb", m.peak_rss_mb},
-              {"arena_bytes", m.arena_bytes}};
+              {"arena_bytes", m.arena_bytes},
+              {"device_arena_bytes", m.device_arena_bytes}};
   if (args.profile) {
     double total = 0;
     for (const StepRow& row : m.steps) total += row.median_ms;
@@ -331,6 +334,10 @@ void print_text(const BenchArgs& args, const Measurements& m) {
             << "peak RSS     " << fixed(m.peak_rss_mb, 1) << " MB\n"
             << "arena        " << fixed(static_cast<double>(m.arena_bytes) / 1e6, 2)
             << " MB (activations at the plan's peak)\n";
+  if (m.device_arena_bytes > 0) {
+    std::cout << "device arena " << fixed(static_cast<double>(m.device_arena_bytes) / 1e6, 2)
+              << " MB (activations in the " << args.backend << " backend's memory)\n";
+  }
   if (args.profile) print_profile_table(m.steps);
 }
 

@@ -59,6 +59,7 @@ Result<std::unique_ptr<Plan>> Plan::build(Graph graph, Backend& primary, Backend
     inferred = std::move(reinferred);
   }
   plan->known_ = std::move(inferred.known_values);
+  if (primary.memory() != MemoryKind::kHost) plan->device_backend_ = &primary;
   FOVEA_RETURN_IF_ERROR(plan->prepare_steps(primary, fallback));
   plan->plan_memory();
   return plan;
@@ -156,8 +157,7 @@ Result<int32_t> Plan::plain_slot(int32_t slot) {
   plain.bytes = plain_bytes(plain.dtype, plain.shape);
   const bool graph_output =
       slot < static_cast<int32_t>(graph_.values.size()) && graph_.is_graph_output(slot);
-  plain.storage =
-      graph_output || producer->memory() != MemoryKind::kHost ? Storage::kFresh : Storage::kArena;
+  plain.storage = graph_output ? Storage::kFresh : arena_storage(*producer);
   const auto plain_index = static_cast<int32_t>(slots_.size());
   slots_.push_back(std::move(plain));
   slots_[s].plain_copy = plain_index;
@@ -243,7 +243,6 @@ Status Plan::add_node_step(size_t node_index, Backend& primary, Backend& fallbac
   }
   if (!kernel.is_ok()) return kernel.status();
   step.kernel = std::move(kernel).value();
-  const bool host = step.backend->memory() == MemoryKind::kHost;
   for (size_t i = 0; i < node.outputs.size(); ++i) {
     const ValueId out = node.outputs[i];
     step.outputs.push_back(out);
@@ -254,11 +253,16 @@ Status Plan::add_node_step(size_t node_index, Backend& primary, Backend& fallbac
     if (slot.layout) slot.bytes = slot.layout->byte_size();
     // A graph output in a non-plain layout is returned through its plain copy (fresh per
     // run), so the value itself can live in the arena.
-    const bool arena = !step.dynamic_shape && host && (!g.is_graph_output(out) || slot.layout);
-    slot.storage = arena ? Storage::kArena : Storage::kFresh;
+    const bool arena = !step.dynamic_shape && (!g.is_graph_output(out) || slot.layout);
+    slot.storage = arena ? arena_storage(*step.backend) : Storage::kFresh;
   }
   steps_.push_back(std::move(step));
   return Status::ok();
+}
+
+Plan::Storage Plan::arena_storage(const Backend& backend) const {
+  if (backend.memory() == MemoryKind::kHost) return Storage::kArena;
+  return &backend == device_backend_ ? Storage::kDeviceArena : Storage::kFresh;
 }
 
 std::pair<std::string, std::string> Plan::step_label(const Step& step) const {

@@ -60,9 +60,9 @@ struct PlanStepInfo {
   std::vector<std::string> output_layouts;  // per output: "plain" or the backend's description
 };
 
-// The memory one caller's runs use: the activation arena. A future per-caller Session owns
-// one; a plan only borrows it during run(), growing it when it is too small. Not shared by
-// concurrent runs.
+// The memory one caller's runs use: the activation arena in host memory and, for a plan on a
+// device backend, one in that backend's memory. A Session owns one; a plan only borrows it
+// during run(), growing it when it is too small. Not shared by concurrent runs.
 class RunContext {
  public:
   RunContext() = default;
@@ -72,12 +72,17 @@ class RunContext {
   RunContext& operator=(RunContext&&) = default;
 
   size_t arena_bytes() const { return capacity_; }
+  size_t device_arena_bytes() const { return device_arena_.byte_size(); }
 
  private:
   friend class Plan;
   std::byte* reserve(size_t bytes);  // zero-filled when it grows
+  // Device memory of `backend` (uninitialised), grown to at least `bytes`.
+  Result<std::byte*> reserve_device(Backend& backend, size_t bytes);
   std::shared_ptr<void> arena_;
   size_t capacity_ = 0;
+  Tensor device_arena_;  // bytes, in device_owner_'s memory
+  const Backend* device_owner_ = nullptr;
 };
 
 class Plan {
@@ -107,6 +112,8 @@ class Plan {
   // Bytes of the activation arena a run needs (intermediates with reuse by liveness, blocked
   // layouts' padding included); weights and graph inputs/outputs are not counted.
   size_t arena_bytes() const { return arena_bytes_; }
+  // The same for intermediates a device backend writes: its own arena, in its memory.
+  size_t device_arena_bytes() const { return device_arena_bytes_; }
   size_t peak_activation_bytes() const { return arena_bytes_; }  // older name of arena_bytes()
   // Per-step timings of the last run when options().profile is set; empty otherwise.
   const std::vector<StepProfile>& last_profile() const { return last_profile_; }
@@ -114,11 +121,12 @@ class Plan {
  private:
   // Where a slot's bytes come from at run time.
   enum class Storage : uint8_t {
-    kKnown,  // computed at build time (known_)
-    kInput,  // a graph input, the caller's tensor
-    kArena,  // at `offset` in the run context's arena
-    kView,   // the bytes of slot `view_of`, reshaped
-    kFresh,  // allocated per run (graph outputs, dynamic shapes, device memory)
+    kKnown,        // computed at build time (known_)
+    kInput,        // a graph input, the caller's tensor
+    kArena,        // at `offset` in the run context's arena
+    kDeviceArena,  // at `offset` in the run context's device arena (the primary's memory)
+    kView,         // the bytes of slot `view_of`, reshaped
+    kFresh,        // allocated per run (graph outputs, dynamic shapes)
   };
   // A value the steps pass around: the graph's values first, then hidden plain copies.
   struct Slot {
@@ -165,13 +173,22 @@ class Plan {
   Status check_inputs(std::span<const Tensor> inputs) const;
   Result<Tensor> to_backend(const Tensor& t, int32_t slot, Backend& backend,
                             const std::vector<Backend*>& owners) const;
-  Status run_step(Step& step, std::byte* arena, std::vector<Tensor>& values,
+  struct ArenaBases {
+    std::byte* host = nullptr;
+    std::byte* device = nullptr;
+  };
+  // Where a slot produced by `backend` lives when the plan may place it in an arena.
+  Storage arena_storage(const Backend& backend) const;
+  Status run_step(Step& step, ArenaBases arenas, std::vector<Tensor>& values,
                   std::vector<Backend*>& owners);
-  Result<Tensor> output_tensor(const Step& step, size_t i, const ValueInfo& info, std::byte* arena);
+  Result<Tensor> output_tensor(const Step& step, size_t i, const ValueInfo& info,
+                               ArenaBases arenas);
 
   PlanOptions options_;
   OptimizeReport optimize_report_;
   size_t arena_bytes_ = 0;
+  size_t device_arena_bytes_ = 0;
+  Backend* device_backend_ = nullptr;  // the primary, when its memory is not the host's
   std::vector<StepProfile> last_profile_;
   Graph graph_;
   std::vector<Tensor> known_;  // per graph value: computed at build time, or empty

@@ -16,6 +16,11 @@ int32_t root_of(const std::vector<int32_t>& parent, int32_t slot) {
   return slot;
 }
 
+template <typename Storage>
+bool in_an_arena(Storage storage) {
+  return storage == Storage::kArena || storage == Storage::kDeviceArena;
+}
+
 bool same_layout(const LayoutPtr& a, const LayoutPtr& b) {
   if (!a || !b) return !a && !b;
   return a->equals(*b);
@@ -37,7 +42,7 @@ void Plan::place_concat_inputs(std::vector<int32_t>& parent, std::vector<int64_t
     if (!offsets || offsets->size() != step.inputs.size()) continue;
     const int32_t out = step.outputs[0];
     const Slot& out_slot = slots_[static_cast<size_t>(out)];
-    if (out_slot.storage != Storage::kArena || parent[static_cast<size_t>(out)] >= 0) continue;
+    if (!in_an_arena(out_slot.storage) || parent[static_cast<size_t>(out)] >= 0) continue;
     std::vector<int32_t> roots;
     bool placeable = true;
     for (size_t j = 0; j < step.inputs.size() && placeable; ++j) {
@@ -48,7 +53,7 @@ void Plan::place_concat_inputs(std::vector<int32_t>& parent, std::vector<int64_t
       }
       const int32_t root = root_of(parent, in);
       const Slot& root_slot = slots_[static_cast<size_t>(root)];
-      placeable = root != out && root_slot.storage == Storage::kArena &&
+      placeable = root != out && root_slot.storage == out_slot.storage &&
                   group_last[static_cast<size_t>(root)] == static_cast<int64_t>(i) &&
                   root_slot.bytes == slots_[static_cast<size_t>(in)].bytes &&
                   (*offsets)[j] + root_slot.bytes <= out_slot.bytes &&
@@ -103,7 +108,7 @@ void Plan::plan_memory() {
     const int32_t root = root_of(parent, in);
     const Slot& out_slot = slots_[static_cast<size_t>(out)];
     const Slot& root_slot = slots_[static_cast<size_t>(root)];
-    if (out_slot.storage != Storage::kArena || root_slot.storage != Storage::kArena) continue;
+    if (!in_an_arena(out_slot.storage) || root_slot.storage != out_slot.storage) continue;
     if (group_last[static_cast<size_t>(root)] != i || root_slot.bytes != out_slot.bytes ||
         !same_layout(slots_[static_cast<size_t>(in)].layout, out_slot.layout)) {
       continue;
@@ -131,21 +136,24 @@ void Plan::plan_memory() {
     if (group_first[root] < 0 || written[s] < group_first[root]) group_first[root] = written[s];
   }
 
-  // One arena buffer per group whose root lives in the arena.
-  std::vector<ArenaBuffer> buffers;
-  std::vector<int32_t> buffer_root;
-  for (size_t s = 0; s < n_slots; ++s) {
-    if (parent[s] >= 0 || slots_[s].storage != Storage::kArena) continue;
-    const int64_t first = group_first[s];
-    buffers.push_back({slots_[s].bytes, first, std::max(first, group_last[s])});
-    buffer_root.push_back(static_cast<int32_t>(s));
+  // One buffer per group whose root lives in an arena; host and device arenas are planned apart.
+  for (const Storage arena : {Storage::kArena, Storage::kDeviceArena}) {
+    std::vector<ArenaBuffer> buffers;
+    std::vector<int32_t> buffer_root;
+    for (size_t s = 0; s < n_slots; ++s) {
+      if (parent[s] >= 0 || slots_[s].storage != arena) continue;
+      const int64_t first = group_first[s];
+      buffers.push_back({slots_[s].bytes, first, std::max(first, group_last[s])});
+      buffer_root.push_back(static_cast<int32_t>(s));
+    }
+    const ArenaLayout layout = plan_arena(buffers);
+    for (size_t b = 0; b < buffers.size(); ++b) {
+      slots_[static_cast<size_t>(buffer_root[b])].offset = layout.offsets[b];
+    }
+    (arena == Storage::kArena ? arena_bytes_ : device_arena_bytes_) = layout.total_bytes;
   }
-  const ArenaLayout layout = plan_arena(buffers);
-  for (size_t b = 0; b < buffers.size(); ++b) {
-    slots_[static_cast<size_t>(buffer_root[b])].offset = layout.offsets[b];
-  }
   for (size_t s = 0; s < n_slots; ++s) {
-    if (slots_[s].storage != Storage::kArena) continue;
+    if (!in_an_arena(slots_[s].storage)) continue;
     size_t offset = 0;
     auto slot = static_cast<int32_t>(s);
     for (; parent[static_cast<size_t>(slot)] >= 0; slot = parent[static_cast<size_t>(slot)]) {
@@ -153,7 +161,6 @@ void Plan::plan_memory() {
     }
     slots_[s].offset = slots_[static_cast<size_t>(slot)].offset + offset;
   }
-  arena_bytes_ = layout.total_bytes;
 
   // Per-run tensors are dropped after their last reader, so peak memory follows liveness.
   for (size_t s = 0; s < n_slots; ++s) {

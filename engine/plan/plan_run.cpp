@@ -24,6 +24,17 @@ std::byte* RunContext::reserve(size_t bytes) {
   return static_cast<std::byte*>(arena_.get());
 }
 
+Result<std::byte*> RunContext::reserve_device(Backend& backend, size_t bytes) {
+  if (device_owner_ != &backend || device_arena_.byte_size() < bytes) {
+    const size_t rounded = (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+    device_arena_ = Tensor();  // the old contents are not kept: never hold both
+    FOVEA_ASSIGN_OR_RETURN(device_arena_,
+                           backend.allocate(DType::kUInt8, {static_cast<int64_t>(rounded)}));
+    device_owner_ = &backend;
+  }
+  return static_cast<std::byte*>(device_arena_.raw_data());
+}
+
 Status Plan::check_inputs(std::span<const Tensor> inputs) const {
   if (inputs.size() != graph_.inputs.size()) {
     return invalid_argument("expected " + std::to_string(graph_.inputs.size()) + " inputs, got " +
@@ -56,11 +67,15 @@ Result<Tensor> Plan::to_backend(const Tensor& t, int32_t slot, Backend& backend,
 }
 
 Result<Tensor> Plan::output_tensor(const Step& step, size_t i, const ValueInfo& info,
-                                   std::byte* arena) {
+                                   ArenaBases arenas) {
   const int32_t slot = step.outputs[i];
   if (slot >= 0 && slots_[static_cast<size_t>(slot)].storage == Storage::kArena) {
     const Slot& s = slots_[static_cast<size_t>(slot)];
-    return Tensor::wrap(s.dtype, s.shape, arena + s.offset);
+    return Tensor::wrap(s.dtype, s.shape, arenas.host + s.offset);
+  }
+  if (slot >= 0 && slots_[static_cast<size_t>(slot)].storage == Storage::kDeviceArena) {
+    const Slot& s = slots_[static_cast<size_t>(slot)];
+    return Tensor::wrap(s.dtype, s.shape, arenas.device + s.offset, device_backend_->memory());
   }
   if (!info.rank_known || !is_static(info.shape)) {
     return internal_error(step.node >= 0
@@ -71,7 +86,7 @@ Result<Tensor> Plan::output_tensor(const Step& step, size_t i, const ValueInfo& 
   return step.backend->allocate(info.dtype, info.shape);
 }
 
-Status Plan::run_step(Step& step, std::byte* arena, std::vector<Tensor>& values,
+Status Plan::run_step(Step& step, ArenaBases arenas, std::vector<Tensor>& values,
                       std::vector<Backend*>& owners) {
   if (!step.kernel) {  // a view: same bytes, the node's output shape
     const auto in = static_cast<size_t>(step.inputs[0]);
@@ -80,7 +95,7 @@ Status Plan::run_step(Step& step, std::byte* arena, std::vector<Tensor>& values,
     owners[out] = owners[in];
   } else if (step.elided) {  // the inputs already wrote their slices of this output
     FOVEA_ASSIGN_OR_RETURN(values[static_cast<size_t>(step.outputs[0])],
-                           output_tensor(step, 0, ValueInfo{}, arena));
+                           output_tensor(step, 0, ValueInfo{}, arenas));
     owners[static_cast<size_t>(step.outputs[0])] = step.backend;
   } else {
     std::vector<Tensor> inputs;
@@ -120,7 +135,7 @@ Status Plan::run_step(Step& step, std::byte* arena, std::vector<Tensor>& values,
         outputs.emplace_back();
         continue;
       }
-      FOVEA_ASSIGN_OR_RETURN(Tensor t, output_tensor(step, i, out_infos[i], arena));
+      FOVEA_ASSIGN_OR_RETURN(Tensor t, output_tensor(step, i, out_infos[i], arenas));
       outputs.push_back(std::move(t));
     }
     FOVEA_RETURN_IF_ERROR(step.kernel->run(inputs, outputs));
@@ -137,10 +152,21 @@ Status Plan::run_step(Step& step, std::byte* arena, std::vector<Tensor>& values,
 
 Result<std::vector<Tensor>> Plan::run(RunContext& context, std::span<const Tensor> inputs) {
   FOVEA_RETURN_IF_ERROR(check_inputs(inputs));
-  std::byte* arena = context.reserve(arena_bytes_);
-  if (arena == nullptr && arena_bytes_ > 0) {
+  ArenaBases arenas;
+  arenas.host = context.reserve(arena_bytes_);
+  if (arenas.host == nullptr && arena_bytes_ > 0) {
     return Status(StatusCode::kOutOfRange,
                   "cannot allocate " + std::to_string(arena_bytes_) + " bytes of activations");
+  }
+  if (device_arena_bytes_ > 0) {
+    auto device = context.reserve_device(*device_backend_, device_arena_bytes_);
+    if (!device.is_ok()) {
+      return Status(StatusCode::kOutOfRange,
+                    std::string(device_backend_->name()) + ": cannot allocate " +
+                        std::to_string(device_arena_bytes_) +
+                        " bytes of activations: " + device.status().message());
+    }
+    arenas.device = *device;
   }
   std::vector<Tensor> values(slots_.size());
   for (size_t v = 0; v < known_.size(); ++v) values[v] = known_[v];
@@ -149,7 +175,7 @@ Result<std::vector<Tensor>> Plan::run(RunContext& context, std::span<const Tenso
   last_profile_.clear();
   for (Step& step : steps_) {
     if (!options_.profile) {
-      FOVEA_RETURN_IF_ERROR(run_step(step, arena, values, owners));
+      FOVEA_RETURN_IF_ERROR(run_step(step, arenas, values, owners));
       continue;
     }
     StepProfile profile;
@@ -161,7 +187,7 @@ Result<std::vector<Tensor>> Plan::run(RunContext& context, std::span<const Tenso
       }
     }
     const auto start = std::chrono::steady_clock::now();
-    FOVEA_RETURN_IF_ERROR(run_step(step, arena, values, owners));
+    FOVEA_RETURN_IF_ERROR(run_step(step, arenas, values, owners));
     if (step.kernel) FOVEA_RETURN_IF_ERROR(step.backend->synchronize());
     profile.milliseconds =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -23,7 +23,9 @@ Session& Session::operator=(Session&&) noexcept = default;
 
 const Model& Session::model() const { return *impl_->model; }
 
-size_t Session::activation_bytes() const { return impl_->context.arena_bytes(); }
+size_t Session::activation_bytes() const {
+  return impl_->context.arena_bytes() + impl_->context.device_arena_bytes();
+}
 
 std::vector<HostTensor> Session::run(const std::map<std::string, TensorView>& inputs) {
   const Model& m = *impl_->model;

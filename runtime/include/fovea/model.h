@@ -98,7 +98,8 @@ class FOVEA_API Session {
   // Inputs by name (every model input exactly once).
   std::vector<HostTensor> run(const std::map<std::string, TensorView>& inputs);
 
-  // Bytes of activation memory this session holds (grows to the largest plan it ran).
+  // Bytes of activation memory this session holds, host and GPU together (grows to the largest
+  // plan it ran).
   size_t activation_bytes() const;
 
  private:
