@@ -117,13 +117,35 @@ TEST(CudaSupports, PoolingTakesCeilModeForMaxOnly) {
       request_for(one_node_graph("GlobalAveragePool", {{2, 8, 7, 7}}, {}))));
 }
 
-TEST(CudaSupports, LrnNeedsAnOddWindow) {
-  Attributes odd;
-  odd.set("size", int64_t{5});
-  EXPECT_TRUE(cuda::lrn_supports(request_for(one_node_graph("LRN", {{1, 16, 5, 5}}, odd))));
-  Attributes even;
-  even.set("size", int64_t{4});
-  EXPECT_FALSE(cuda::lrn_supports(request_for(one_node_graph("LRN", {{1, 16, 5, 5}}, even))));
+TEST(CudaSupports, MaxPoolTakesPadsThatLeaveTrailingInputOut) {
+  // 13 + 1 begin pad, kernel 3, stride 2: six windows, the last input row unread.
+  Attributes a;
+  a.set("kernel_shape", Ints{3, 3});
+  a.set("strides", Ints{2, 2});
+  a.set("pads", Ints{1, 1, 0, 0});
+  EXPECT_TRUE(cuda::pool_supports(request_for(one_node_graph("MaxPool", {{1, 4, 13, 13}}, a))));
+}
+
+TEST(CudaSupports, PoolingDeclinesWindowsWhollyInThePadding) {
+  Attributes a;
+  a.set("kernel_shape", Ints{2, 2});
+  a.set("pads", Ints{2, 2, 2, 2});
+  EXPECT_FALSE(cuda::pool_supports(request_for(one_node_graph("AveragePool", {{1, 4, 6, 6}}, a))));
+  EXPECT_FALSE(cuda::pool_supports(request_for(one_node_graph("MaxPool", {{1, 4, 6, 6}}, a))));
+  a.set("pads", Ints{1, 1, 1, 1});
+  EXPECT_TRUE(cuda::pool_supports(request_for(one_node_graph("AveragePool", {{1, 4, 6, 6}}, a))));
+}
+
+TEST(CudaSupports, LrnTakesWindowsCuDnnAllows) {
+  for (int64_t size : {1, 4, 5, 16}) {
+    Attributes a;
+    a.set("size", size);
+    EXPECT_TRUE(cuda::lrn_supports(request_for(one_node_graph("LRN", {{1, 16, 5, 5}}, a))))
+        << size;
+  }
+  Attributes too_wide;
+  too_wide.set("size", int64_t{CUDNN_LRN_MAX_N + 1});
+  EXPECT_FALSE(cuda::lrn_supports(request_for(one_node_graph("LRN", {{1, 16, 5, 5}}, too_wide))));
 }
 
 TEST(CudaSupports, ClipNeedsConstantBounds) {

@@ -108,6 +108,13 @@ const std::vector<OpCase>& cases() {
          return one_node_graph("MaxPool", {{1, 4, 7, 7}},
                                with({{"kernel_shape", Ints{2, 2}}, {"pads", Ints{0, 1, 1, 0}}}));
        }},
+      {"maxpool_dropping_trailing_input",  // floor mode: the end padding would be negative
+       [] {
+         return one_node_graph("MaxPool", {{1, 4, 13, 13}},
+                               with({{"kernel_shape", Ints{3, 3}},
+                                     {"strides", Ints{2, 2}},
+                                     {"pads", Ints{1, 1, 0, 0}}}));
+       }},
       {"avgpool_exclude_pad",
        [] {
          return one_node_graph("AveragePool", {{1, 4, 10, 10}},
@@ -133,6 +140,12 @@ const std::vector<OpCase>& cases() {
          return one_node_graph(
              "LRN", {{1, 16, 5, 5}},
              with({{"size", int64_t{5}}, {"alpha", 1e-3f}, {"beta", 0.75f}, {"bias", 2.0f}}));
+       }},
+      {"lrn_even_window",
+       [] {
+         return one_node_graph(
+             "LRN", {{1, 16, 5, 5}},
+             with({{"size", int64_t{4}}, {"alpha", 1e-3f}, {"beta", 0.75f}, {"bias", 2.0f}}));
        }},
       {"softmax_last",
        [] {

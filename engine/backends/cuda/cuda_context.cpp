@@ -63,13 +63,17 @@ Result<std::shared_ptr<Context>> Context::create(const BackendOptions& options) 
   FOVEA_RETURN_IF_ERROR(
       cuda_check(cudaMallocHost(&ctx->staging_, kStagingBytes), "cudaMallocHost (staging)"));
   const int device = ctx->device_;
-  ctx->pool_ =
-      DevicePool::create(RawAllocator{[device](size_t bytes) -> void* {
-                                        void* p = nullptr;
-                                        cudaSetDevice(device);
-                                        return cudaMalloc(&p, bytes) == cudaSuccess ? p : nullptr;
-                                      },
-                                      [](void* p) { cudaFree(p); }});
+  ctx->pool_ = DevicePool::create(RawAllocator{[device](size_t bytes) -> void* {
+                                                 void* p = nullptr;
+                                                 cudaSetDevice(device);
+                                                 if (cudaMalloc(&p, bytes) == cudaSuccess) return p;
+                                                 // The pool trims its cache and retries: clear the
+                                                 // error, or the next kernel launch check reports
+                                                 // it.
+                                                 (void)cudaGetLastError();
+                                                 return nullptr;
+                                               },
+                                               [](void* p) { cudaFree(p); }});
   return ctx;
 }
 

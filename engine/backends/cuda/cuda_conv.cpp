@@ -73,7 +73,9 @@ class ConvKernel final : public CudaKernel {
             "cudaMemsetAsync"));
       }
     }
-    return choose_algorithm();
+    FOVEA_RETURN_IF_ERROR(choose_algorithm());
+    if (fused_) FOVEA_RETURN_IF_ERROR(try_fused_call());
+    return Status::ok();
   }
 
  protected:
@@ -123,23 +125,74 @@ class ConvKernel final : public CudaKernel {
   Status choose_algorithm() {
     cudnnConvolutionFwdAlgoPerf_t perf[kAlgorithmCandidates];
     int found = 0;
-    FOVEA_RETURN_IF_ERROR(cudnn_check(
-        cudnnFindConvolutionForwardAlgorithm(ctx_->cudnn(), x_desc_.get(), w_desc_.get(),
-                                             conv_desc_.get(), y_desc_.get(), kAlgorithmCandidates,
-                                             &found, perf),
-        "cudnnFindConvolutionForwardAlgorithm"));
+    // The search allocates its trial workspaces itself: give it the memory the pool caches, and
+    // clear an allocation failure it may leave behind (kernel launch checks would report it).
+    ctx_->pool().trim();
+    const Status searched =
+        cudnn_check(cudnnFindConvolutionForwardAlgorithm(
+                        ctx_->cudnn(), x_desc_.get(), w_desc_.get(), conv_desc_.get(),
+                        y_desc_.get(), kAlgorithmCandidates, &found, perf),
+                    "cudnnFindConvolutionForwardAlgorithm");
+    (void)cudaGetLastError();
+    FOVEA_RETURN_IF_ERROR(searched);
     for (int i = 0; i < found; ++i) {
       const auto& p = perf[i];
       if (p.status != CUDNN_STATUS_SUCCESS || p.memory > kMaxWorkspace) continue;
-      if (!ctx_->allow_tf32() && p.mathType != CUDNN_FMA_MATH) continue;
-      algorithm_ = p.algo;
-      workspace_bytes_ = p.memory;
-      FOVEA_RETURN_IF_ERROR(cudnn_check(cudnnSetConvolutionMathType(conv_desc_.get(), p.mathType),
+      // Find may report algorithms without Tensor Core support as DEFAULT math whatever the
+      // descriptor asked; FMA keeps them exact. Never down-conversion to half precision.
+      if (p.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) continue;
+      const bool tf32 = ctx_->allow_tf32();
+      if (!tf32 && p.mathType == CUDNN_TENSOR_OP_MATH) continue;
+      const cudnnMathType_t math = tf32 ? p.mathType : CUDNN_FMA_MATH;
+      FOVEA_RETURN_IF_ERROR(cudnn_check(cudnnSetConvolutionMathType(conv_desc_.get(), math),
                                         "cudnnSetConvolutionMathType"));
+      size_t workspace = p.memory;
+      if (math != p.mathType && cudnnGetConvolutionForwardWorkspaceSize(
+                                    ctx_->cudnn(), x_desc_.get(), w_desc_.get(), conv_desc_.get(),
+                                    y_desc_.get(), p.algo, &workspace) != CUDNN_STATUS_SUCCESS) {
+        continue;  // not available in exact float32
+      }
+      if (workspace > kMaxWorkspace) continue;
+      algorithm_ = p.algo;
+      workspace_bytes_ = workspace;
       // Reserve the workspace now, so runs never grow it.
       return ctx_->workspace(workspace_bytes_).status();
     }
     return unsupported("cuDNN offers no convolution algorithm for this configuration");
+  }
+
+  // The algorithm was timed for cudnnConvolutionForward; the fused call can still refuse it
+  // (CUDNN_STATUS_NOT_SUPPORTED, as OpenCV and ONNX Runtime met). One trial call on zeros now:
+  // if it fails, runs take the unfused path, which handles ReLU too.
+  Status try_fused_call() {
+    const Tensor& w = input({}, 1);
+    const Tensor& bias = has_bias_ ? input({}, 2) : zero_bias_;
+    if (w.empty() || bias.empty()) return Status::ok();  // computed at run time: nothing to try
+    int64_t x_count = 1;
+    int dims[CUDNN_DIM_MAX];
+    int strides[CUDNN_DIM_MAX];
+    int rank = 0;
+    cudnnDataType_t type;
+    FOVEA_RETURN_IF_ERROR(cudnn_check(
+        cudnnGetTensorNdDescriptor(x_desc_.get(), CUDNN_DIM_MAX, &type, &rank, dims, strides),
+        "cudnnGetTensorNdDescriptor"));
+    for (int i = 0; i < rank; ++i) x_count *= dims[i];
+    FOVEA_ASSIGN_OR_RETURN(Tensor x, ctx_->allocate(DType::kFloat32, {x_count}));
+    FOVEA_ASSIGN_OR_RETURN(Tensor y, ctx_->allocate(DType::kFloat32, {count_}));
+    FOVEA_RETURN_IF_ERROR(cuda_check(
+        cudaMemsetAsync(x.raw_data(), 0, x.byte_size(), ctx_->stream()), "cudaMemsetAsync"));
+    FOVEA_RETURN_IF_ERROR(cuda_check(
+        cudaMemsetAsync(y.raw_data(), 0, y.byte_size(), ctx_->stream()), "cudaMemsetAsync"));
+    FOVEA_ASSIGN_OR_RETURN(void* ws, ctx_->workspace(workspace_bytes_));
+    const float one = 1.0f, zero = 0.0f;
+    const cudnnStatus_t status = cudnnConvolutionBiasActivationForward(
+        ctx_->cudnn(), &one, x_desc_.get(), x.data<float>(), w_desc_.get(), w.data<float>(),
+        conv_desc_.get(), algorithm_, ws, workspace_bytes_, &zero, y_desc_.get(), y.data<float>(),
+        bias_desc_.get(), bias.data<float>(), act_desc_.get(), y_desc_.get(), y.data<float>());
+    const Status synced = ctx_->synchronize();
+    (void)cudaGetLastError();
+    if (status != CUDNN_STATUS_SUCCESS || !synced.is_ok()) fused_ = false;
+    return Status::ok();
   }
 
   TensorDesc x_desc_, y_desc_, bias_desc_;

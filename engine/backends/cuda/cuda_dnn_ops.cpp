@@ -230,8 +230,9 @@ bool lrn_supports(const KernelRequest& r) {
   const Attributes& a = r.node->attrs;
   const int64_t size = a.get_int("size", 0);
   const size_t rank = r.inputs[0].shape.size();
-  // cuDNN's window is centred, which equals ONNX's only for odd sizes; its limits on n, k, beta.
-  return rank >= 3 && rank <= 5 && size % 2 == 1 && size >= CUDNN_LRN_MIN_N &&
+  // cuDNN's window, [c - floor((n-1)/2), c + n - 1 - floor((n-1)/2)] (cudnn_ops.h), is ONNX's
+  // for odd and even n alike; its limits on n, k and beta.
+  return rank >= 3 && rank <= 5 && size >= CUDNN_LRN_MIN_N &&
          size <= CUDNN_LRN_MAX_N && a.get_float("bias", kLrnDefaultBias) >= CUDNN_LRN_MIN_K &&
          a.get_float("beta", kLrnDefaultBeta) >= CUDNN_LRN_MIN_BETA;
 }

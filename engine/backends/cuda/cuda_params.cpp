@@ -90,6 +90,9 @@ Result<PoolDescriptors> map_pool(const SpatialParams& p, const Shape& x, const S
   d.window = lifted(p.kernel, 1);
   d.strides = lifted(p.strides, 1);
   for (size_t i = 0; i < d.window.size(); ++i) {
+    // A window wholly in the padding: cuDNN gives -FLT_MAX (max) or divides by zero (average
+    // excluding padding) where the reference gives -inf and 0.
+    if (d.pads[i] >= d.window[i]) return unsupported("pooling padding not below the kernel");
     const int out = (d.x_dims[i + 2] + 2 * d.pads[i] - d.window[i]) / d.strides[i] + 1;
     if (out != d.y_dims[i + 2]) return unsupported("ceil_mode output size differs from cuDNN's");
   }
@@ -113,8 +116,9 @@ Result<PrePaddedPool> map_max_pool_prepadded(const SpatialParams& p, const Shape
     // The smallest end padding for which floor pooling yields y's size: the last window
     // starts at (out - 1) * stride and spans kernel elements.
     const int64_t in = x[i + 2] + p.pads_begin[i];
-    const int64_t end = (y[i + 2] - 1) * p.strides[i] + p.kernel[i] - in;
-    if (end < 0 || end >= p.kernel[i] + p.strides[i]) {
+    // Below 0 (floor mode drops trailing input): no end padding; map_pool checks the size.
+    const int64_t end = std::max<int64_t>(0, (y[i + 2] - 1) * p.strides[i] + p.kernel[i] - in);
+    if (end >= p.kernel[i] + p.strides[i]) {
       return unsupported("pooling output size has no padded equivalent");
     }
     padded[i + 2] = in + end;

@@ -121,7 +121,12 @@ class ConcatKernel final : public CudaKernel {
     auto* dst = static_cast<std::byte*>(outputs[0].raw_data());
     size_t offset = 0;
     for (size_t i = 0; i < row_bytes_.size(); ++i) {
-      if (row_bytes_[i] > 0) {
+      if (row_bytes_[i] > 0 && outer_ == 1) {  // one block per input (axis 0, or outer dims of 1)
+        FOVEA_RETURN_IF_ERROR(
+            cuda_check(cudaMemcpyAsync(dst + offset, input(inputs, i).raw_data(), row_bytes_[i],
+                                       cudaMemcpyDeviceToDevice, ctx_->stream()),
+                       "concat copy"));
+      } else if (row_bytes_[i] > 0) {
         FOVEA_RETURN_IF_ERROR(
             cuda_check(cudaMemcpy2DAsync(dst + offset, out_row_bytes_, input(inputs, i).raw_data(),
                                          row_bytes_[i], row_bytes_[i], static_cast<size_t>(outer_),
@@ -156,6 +161,9 @@ class CopyKernel final : public CudaKernel {
 };
 
 Result<size_t> concat_axis(const KernelRequest& r) {
+  // ONNX's default axis changed (1 before opset 4, required since): leave a missing one to the
+  // reference backend rather than guess.
+  if (!r.node->attrs.has("axis")) return unsupported("Concat without an axis attribute");
   const auto rank = static_cast<int64_t>(r.outputs[0].shape.size());
   int64_t axis = r.node->attrs.get_int("axis", 1);
   if (axis < 0) axis += rank;
@@ -198,8 +206,14 @@ Result<KernelPtr> binary_prepare(const ContextPtr& ctx, const KernelRequest& r) 
 }
 
 bool concat_supports(const KernelRequest& r) {
-  return plain_float_request(r, {"axis"}) && !r.inputs.empty() && r.outputs.size() == 1 &&
-         concat_axis(r).is_ok();
+  if (!plain_float_request(r, {"axis"}) || r.inputs.empty() || r.outputs.size() != 1) return false;
+  const auto axis = concat_axis(r);
+  if (!axis.is_ok()) return false;
+  // cudaMemcpy2DAsync refuses pitches above cudaDeviceProp::memPitch (2^31 - 1 bytes).
+  const Shape& y = r.outputs[0].shape;
+  const int64_t row =
+      element_count_of(Shape(y.begin() + static_cast<std::ptrdiff_t>(*axis), y.end()));
+  return *axis == 0 || row * static_cast<int64_t>(sizeof(float)) <= int64_t{0x7fffffff};
 }
 
 Result<KernelPtr> concat_prepare(const ContextPtr& ctx, const KernelRequest& r) {
