@@ -1,5 +1,6 @@
 // fovea bench MODEL [--batch N] [--threads T] [--iters K] [--warmup W] [--backend B]
-//                   [--no-optimize] [--fast-math] [--huge-pages] [--tf32] [--json] [--profile]
+//                   [--no-optimize] [--fast-math] [--huge-pages] [--tf32] [--cuda-graph]
+//                   [--json] [--profile]
 // Measures load time, first-run and steady-state latency, throughput, peak RSS and the plan's
 // activation memory on seeded random input; --profile adds a per-step table (docs/benchmarks.md).
 #include <sys/resource.h>
@@ -36,6 +37,7 @@ struct BenchArgs {
   bool fast_math = false;
   bool huge_pages = false;
   bool tf32 = false;
+  bool cuda_graph = false;
   bool json = false;
   bool profile = false;
   uint32_t seed = 1234;
@@ -54,6 +56,8 @@ struct Measurements {
   double peak_rss_mb = 0;
   size_t arena_bytes = 0;
   size_t device_arena_bytes = 0;  // a GPU backend's activations, in its memory
+  bool replaying = false;         // --cuda-graph: the timed runs replayed a recorded graph
+  std::string capture_failure;    // --cuda-graph: why not
   std::vector<StepRow> steps;     // with --profile
 };
 
@@ -146,6 +150,7 @@ LoadOptions load_options(const BenchArgs& args, bool profile) {
   options.plan.fast_math = args.fast_math;
   options.plan.huge_pages = args.huge_pages;
   options.allow_tf32 = args.tf32;
+  options.plan.capture_graph = args.cuda_graph;
   options.plan.profile = profile;
   options.prepared_batch = args.batch;  // a free batch: plan only the batch measured
   return options;
@@ -219,6 +224,8 @@ Result<Measurements> measure(const BenchArgs& args) {
   m.p90_ms = percentile(times, 0.9);
   m.min_ms = *std::min_element(times.begin(), times.end());
   m.peak_rss_mb = peak_rss_mb();  // before profiling, which loads the model a second time
+  m.replaying = (*plan)->replaying();
+  m.capture_failure = (*plan)->capture_failure();
 
   if (args.profile) {
     executor.reset();
@@ -254,7 +261,10 @@ void print_json(const BenchArgs& args, const Measurements& m) {
               {"throughput_ips", throughput(args, m)},
               {"peak_rss_mb", m.peak_rss_mb},
               {"arena_bytes", m.arena_bytes},
-              {"device_arena_bytes", m.device_arena_bytes}};
+              {"device_arena_bytes", m.device_arena_bytes},
+              {"cuda_graph", args.cuda_graph},
+              {"replaying", m.replaying}};
+  if (args.cuda_graph && !m.replaying) out["capture_failure"] = m.capture_failure;
   if (args.profile) {
     double total = 0;
     for (const StepRow& row : m.steps) total += row.median_ms;
@@ -334,6 +344,11 @@ void print_text(const BenchArgs& args, const Measurements& m) {
             << "peak RSS     " << fixed(m.peak_rss_mb, 1) << " MB\n"
             << "arena        " << fixed(static_cast<double>(m.arena_bytes) / 1e6, 2)
             << " MB (activations at the plan's peak)\n";
+  if (args.cuda_graph) {
+    std::cout << "graph        "
+              << (m.replaying ? "recorded once, replayed" : "not used: " + m.capture_failure)
+              << "\n";
+  }
   if (m.device_arena_bytes > 0) {
     std::cout << "device arena " << fixed(static_cast<double>(m.device_arena_bytes) / 1e6, 2)
               << " MB (activations in the " << args.backend << " backend's memory)\n";
@@ -375,6 +390,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--huge-pages", args->huge_pages,
                 "Weights of memory-bound layers on huge pages (faster runs, slower load)");
   cmd->add_flag("--tf32", args->tf32, "GPU backends: TF32 Tensor Core math (float32 by default)");
+  cmd->add_flag("--cuda-graph", args->cuda_graph,
+                "GPU backends: record a run once and replay it (CUDA Graphs)");
   cmd->add_flag("--json", args->json, "Print one JSON object instead of text");
   cmd->add_flag("--profile", args->profile, "Add a per-step timing table");
   cmd->callback([args, &exit_code] { exit_code = bench(*args); });

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -111,6 +112,16 @@ class Kernel {
   }
 };
 
+// Work a device backend recorded once and reissues as a whole (CUDA Graphs): see
+// Backend::capture.
+class CapturedWork {
+ public:
+  virtual ~CapturedWork() = default;
+  // Queues the recorded work again, on the same memory. Fails (and must be captured again)
+  // when memory the recording uses has moved since, e.g. a shared workspace that grew.
+  virtual Status replay() = 0;
+};
+
 // True when every attribute `node` carries is one of `allowed`: a backend's supports() uses it
 // to decline nodes with attributes its kernel would silently ignore.
 bool attributes_within(const Node& node, std::initializer_list<const char*> allowed);
@@ -152,6 +163,12 @@ class Backend {
   virtual Status copy(const Tensor& src, Tensor& dst);
   // Waits for queued work (device backends); CPU backends run synchronously.
   virtual Status synchronize() { return Status::ok(); }
+  // Optional (device backends): calls `work`, which runs this backend's kernels only, recording
+  // the work they queue instead of doing it, and returns the recording. The kernels' run() must
+  // then only queue work: no waiting, no allocation, no reading device memory on the host.
+  virtual Result<std::unique_ptr<CapturedWork>> capture(const std::function<Status()>& /*work*/) {
+    return unsupported(std::string(name()) + ": cannot capture work");
+  }
 };
 
 }  // namespace fovea

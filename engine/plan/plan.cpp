@@ -62,6 +62,7 @@ Result<std::unique_ptr<Plan>> Plan::build(Graph graph, Backend& primary, Backend
   if (primary.memory() != MemoryKind::kHost) plan->device_backend_ = &primary;
   FOVEA_RETURN_IF_ERROR(plan->prepare_steps(primary, fallback));
   plan->plan_memory();
+  if (plan_options.capture_graph) plan->capture_failure_ = plan->why_not_capturable();
   return plan;
 }
 

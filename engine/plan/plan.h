@@ -39,6 +39,10 @@ struct PlanOptions {
   // may then copy weights into their own layouts rather than borrow the graph's buffer.
   // Executor sets it for graphs whose input shapes are all fixed.
   bool release_constants = false;
+  // Device backends that can (Backend::capture): record a whole run once per run context and
+  // replay it as one launch (CUDA Graphs), when every step runs on that backend. Plans where
+  // that does not hold, or whose capture fails, run step by step as usual.
+  bool capture_graph = false;
 };
 
 // One step's timing from the last profiled run.
@@ -83,6 +87,13 @@ class RunContext {
   size_t capacity_ = 0;
   Tensor device_arena_;  // bytes, in device_owner_'s memory
   const Backend* device_owner_ = nullptr;
+  // A run recorded by PlanOptions::capture_graph: its fixed device inputs and outputs.
+  struct Captured {
+    const void* plan = nullptr;
+    std::vector<Tensor> inputs, outputs;
+    std::unique_ptr<CapturedWork> work;
+  };
+  std::unique_ptr<Captured> captured_;
 };
 
 class Plan {
@@ -115,6 +126,11 @@ class Plan {
   // The same for intermediates a device backend writes: its own arena, in its memory.
   size_t device_arena_bytes() const { return device_arena_bytes_; }
   size_t peak_activation_bytes() const { return arena_bytes_; }  // older name of arena_bytes()
+  // Whether runs replay a recorded graph (PlanOptions::capture_graph): false until a run has
+  // captured one, and false for good once capture proved impossible (capture_failure() says
+  // why).
+  bool replaying() const { return replaying_; }
+  const std::string& capture_failure() const { return capture_failure_; }
   // Per-step timings of the last run when options().profile is set; empty otherwise.
   const std::vector<StepProfile>& last_profile() const { return last_profile_; }
 
@@ -183,6 +199,12 @@ class Plan {
                   std::vector<Backend*>& owners);
   Result<Tensor> output_tensor(const Step& step, size_t i, const ValueInfo& info,
                                ArenaBases arenas);
+  Result<ArenaBases> reserve_arenas(RunContext& context);
+  // The steps, from `values` holding the inputs; the graph outputs' values are left in it.
+  Status run_steps(ArenaBases arenas, std::vector<Tensor>& values, std::vector<Backend*>& owners);
+  // Whether every step can go into one recording on the device backend.
+  std::string why_not_capturable() const;
+  Result<std::vector<Tensor>> run_captured(RunContext& context, std::span<const Tensor> inputs);
 
   PlanOptions options_;
   OptimizeReport optimize_report_;
@@ -195,6 +217,11 @@ class Plan {
   std::vector<Slot> slots_;
   std::vector<Step> steps_;
   std::vector<int32_t> output_slots_;  // per graph output, the (plain) slot returned
+  // Capture (PlanOptions::capture_graph): the first run warms up, later ones record and replay.
+  bool warmed_up_ = false;
+  bool replaying_ = false;
+  std::string capture_failure_;                         // set: never try again
+  const std::vector<Tensor>* fixed_outputs_ = nullptr;  // while recording: where outputs go
   RunContext own_context_;
 };
 

@@ -28,6 +28,7 @@ Result<std::byte*> RunContext::reserve_device(Backend& backend, size_t bytes) {
   if (device_owner_ != &backend || device_arena_.byte_size() < bytes) {
     const size_t rounded = (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
     device_arena_ = Tensor();  // the old contents are not kept: never hold both
+    captured_.reset();         // a recording points into the old arena
     FOVEA_ASSIGN_OR_RETURN(device_arena_,
                            backend.allocate(DType::kUInt8, {static_cast<int64_t>(rounded)}));
     device_owner_ = &backend;
@@ -57,6 +58,10 @@ Status Plan::check_inputs(std::span<const Tensor> inputs) const {
 Result<Tensor> Plan::to_backend(const Tensor& t, int32_t slot, Backend& backend,
                                 const std::vector<Backend*>& owners) const {
   if (t.empty() || t.memory() == backend.memory()) return t;
+  if (fixed_outputs_ != nullptr) {  // recording: a copy waits on the host
+    return unsupported("'" + slots_[static_cast<size_t>(slot)].name +
+                       "' would be copied between memories inside the recorded run");
+  }
   // Device memory is copied by the backend that owns it; host memory by the receiving one.
   Backend* copier =
       t.memory() == MemoryKind::kDevice ? owners[static_cast<size_t>(slot)] : &backend;
@@ -76,6 +81,11 @@ Result<Tensor> Plan::output_tensor(const Step& step, size_t i, const ValueInfo& 
   if (slot >= 0 && slots_[static_cast<size_t>(slot)].storage == Storage::kDeviceArena) {
     const Slot& s = slots_[static_cast<size_t>(slot)];
     return Tensor::wrap(s.dtype, s.shape, arenas.device + s.offset, device_backend_->memory());
+  }
+  if (fixed_outputs_ != nullptr && slot >= 0) {  // recording: graph outputs at fixed addresses
+    for (size_t o = 0; o < output_slots_.size(); ++o) {
+      if (output_slots_[o] == slot) return (*fixed_outputs_)[o];
+    }
   }
   if (!info.rank_known || !is_static(info.shape)) {
     return internal_error(step.node >= 0
@@ -150,8 +160,7 @@ Status Plan::run_step(Step& step, ArenaBases arenas, std::vector<Tensor>& values
   return Status::ok();
 }
 
-Result<std::vector<Tensor>> Plan::run(RunContext& context, std::span<const Tensor> inputs) {
-  FOVEA_RETURN_IF_ERROR(check_inputs(inputs));
+Result<Plan::ArenaBases> Plan::reserve_arenas(RunContext& context) {
   ArenaBases arenas;
   arenas.host = context.reserve(arena_bytes_);
   if (arenas.host == nullptr && arena_bytes_ > 0) {
@@ -168,10 +177,11 @@ Result<std::vector<Tensor>> Plan::run(RunContext& context, std::span<const Tenso
     }
     arenas.device = *device;
   }
-  std::vector<Tensor> values(slots_.size());
-  for (size_t v = 0; v < known_.size(); ++v) values[v] = known_[v];
-  std::vector<Backend*> owners(slots_.size(), nullptr);
-  for (size_t i = 0; i < inputs.size(); ++i) values[graph_.inputs[i]] = inputs[i];
+  return arenas;
+}
+
+Status Plan::run_steps(ArenaBases arenas, std::vector<Tensor>& values,
+                       std::vector<Backend*>& owners) {
   last_profile_.clear();
   for (Step& step : steps_) {
     if (!options_.profile) {
@@ -196,6 +206,101 @@ Result<std::vector<Tensor>> Plan::run(RunContext& context, std::span<const Tenso
     }
     last_profile_.push_back(std::move(profile));
   }
+  return Status::ok();
+}
+
+std::string Plan::why_not_capturable() const {
+  if (device_backend_ == nullptr) return "the backend computes on the host";
+  for (const Step& step : steps_) {
+    if (!step.kernel || step.elided) continue;
+    const std::string what = step_label(step).first + " (" + step_label(step).second + ")";
+    if (step.backend != device_backend_) return what + " runs on " + step.backend->name();
+    if (step.dynamic_shape) return what + " has output shapes known at run time only";
+  }
+  for (int32_t slot : output_slots_) {
+    if (slots_[static_cast<size_t>(slot)].producer != device_backend_) {
+      return "output '" + slots_[static_cast<size_t>(slot)].name + "' is not computed on " +
+             device_backend_->name();
+    }
+  }
+  return "";
+}
+
+Result<std::vector<Tensor>> Plan::run_captured(RunContext& context,
+                                               std::span<const Tensor> inputs) {
+  FOVEA_ASSIGN_OR_RETURN(ArenaBases arenas, reserve_arenas(context));
+  std::unique_ptr<RunContext::Captured>& captured = context.captured_;
+  if (!captured || captured->plan != this) {
+    captured = std::make_unique<RunContext::Captured>();
+    captured->plan = this;
+    for (ValueId id : graph_.inputs) {
+      const Value& v = graph_.value(id);
+      FOVEA_ASSIGN_OR_RETURN(Tensor t, device_backend_->allocate(v.dtype, v.shape));
+      captured->inputs.push_back(std::move(t));
+    }
+    for (int32_t slot : output_slots_) {
+      const Slot& s = slots_[static_cast<size_t>(slot)];
+      FOVEA_ASSIGN_OR_RETURN(Tensor t, device_backend_->allocate(s.dtype, s.shape));
+      captured->outputs.push_back(std::move(t));
+    }
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    FOVEA_RETURN_IF_ERROR(device_backend_->copy(inputs[i], captured->inputs[i]));
+  }
+  // A recording whose memory moved (e.g. a workspace grown for another plan) is made again.
+  for (int attempt = 0;; ++attempt) {
+    if (!captured->work) {
+      std::vector<Tensor> values(slots_.size());
+      for (size_t v = 0; v < known_.size(); ++v) values[v] = known_[v];
+      std::vector<Backend*> owners(slots_.size(), nullptr);
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        values[graph_.inputs[i]] = captured->inputs[i];
+        owners[graph_.inputs[i]] = device_backend_;
+      }
+      fixed_outputs_ = &captured->outputs;
+      auto work = device_backend_->capture([&] { return run_steps(arenas, values, owners); });
+      fixed_outputs_ = nullptr;
+      if (!work.is_ok()) {
+        capture_failure_ = work.status().message();
+        replaying_ = false;
+        captured.reset();
+        return work.status();
+      }
+      captured->work = std::move(work).value();
+    }
+    const Status replayed = captured->work->replay();
+    if (replayed.is_ok()) break;
+    captured->work.reset();
+    if (attempt > 0) return replayed;
+  }
+  replaying_ = true;
+  FOVEA_RETURN_IF_ERROR(device_backend_->synchronize());
+  std::vector<Tensor> outputs;
+  for (Tensor& fixed : captured->outputs) {
+    Tensor host(fixed.dtype(), fixed.shape());
+    FOVEA_RETURN_IF_ERROR(device_backend_->copy(fixed, host));
+    outputs.push_back(std::move(host));
+  }
+  return outputs;
+}
+
+Result<std::vector<Tensor>> Plan::run(RunContext& context, std::span<const Tensor> inputs) {
+  FOVEA_RETURN_IF_ERROR(check_inputs(inputs));
+  // Recording needs warm kernels (libraries initialise lazily on first use): the first run goes
+  // step by step. A capture that fails leaves the plan running step by step for good.
+  if (options_.capture_graph && !options_.profile && capture_failure_.empty()) {
+    if (warmed_up_) {
+      auto ran = run_captured(context, inputs);
+      if (ran.is_ok() || capture_failure_.empty()) return ran;
+    }
+    warmed_up_ = true;
+  }
+  FOVEA_ASSIGN_OR_RETURN(ArenaBases arenas, reserve_arenas(context));
+  std::vector<Tensor> values(slots_.size());
+  for (size_t v = 0; v < known_.size(); ++v) values[v] = known_[v];
+  std::vector<Backend*> owners(slots_.size(), nullptr);
+  for (size_t i = 0; i < inputs.size(); ++i) values[graph_.inputs[i]] = inputs[i];
+  FOVEA_RETURN_IF_ERROR(run_steps(arenas, values, owners));
 
   std::vector<Tensor> outputs;
   for (size_t i = 0; i < output_slots_.size(); ++i) {

@@ -9,7 +9,8 @@
 #   3. compares the outputs of Fovea on the GPU, Fovea on the CPU and PyTorch, for the same
 #      weights and input (ResNet-50, GoogLeNet, VGG-16 at batch 1);
 #   4. times `fovea bench --backend cuda` beside PyTorch eager (scripts/gpu/torch_bench.py) at
-#      batch 1 and 64, float32 and TF32, alternating, and tables the medians;
+#      batch 1 and 64, float32 and TF32 (and --cuda-graph at batch 1), alternating, and tables
+#      the medians;
 #   5. with time left, runs the operator tests under compute-sanitizer.
 # Results go to $OUT (default .gpu/out): summary.md, env.txt, tests.log, bench.jsonl, bench.md.
 #
@@ -155,20 +156,22 @@ bench_one() {  # model batch precision rep
   local m=$1 b=$2 p=$3 rep=$4 file tf
   file=$GEN/$m.onnx
   [ "$b" = 1 ] || file=$MODELS/b$b/$m.onnx
-  [ "$p" = tf32 ] && tf=--tf32 || tf=""
+  case $p in tf32) tf=--tf32 ;; graph) tf=--cuda-graph ;; *) tf="" ;; esac
   local tag="\"rep\": $rep, \"precision\": \"$p\", \"name\": \"$m\""
   fv timeout 120 "$FOVEA" bench "$file" --backend cuda $tf --batch "$b" --iters "$ITERS" --warmup 5 \
     --json 2>>"$OUT/tests.log" | tr -d '\n' | sed "s/^{/{\"engine\": \"fovea\", $tag, /" >>"$OUT/bench.jsonl" &&
     echo >>"$OUT/bench.jsonl"
   $PY -c 'import torch' 2>/dev/null || return 0
+  [ "$p" = graph ] && tf=""  # PyTorch's side of a --cuda-graph row is plain eager
   # Random weights: the speed is the same, and loading VGG-16's 550 MB into PyTorch each time is not.
   timeout 120 $PY scripts/gpu/torch_bench.py "$m" --batch "$b" $tf --iters "$ITERS" --warmup 5 \
     2>>"$OUT/tests.log" | sed "s/^{/{$tag, /" >>"$OUT/bench.jsonl"
 }
 for rep in $(seq 1 "$REPS"); do
-  for p in fp32 tf32; do
-    [ "$p" = tf32 ] && [ "$rep" -gt 1 ] && continue
+  for p in fp32 tf32 graph; do
+    [ "$p" != fp32 ] && [ "$rep" -gt 1 ] && continue
     for b in 1 64; do
+      [ "$p" = graph ] && [ "$b" != 1 ] && continue  # replay saves launch time: batch 1
       for m in resnet50 googlenet vgg16; do
         time_left || { say "deadline: bench stopped before $m b$b $p rep $rep"; break 4; }
         bench_one $m $b $p "$rep"

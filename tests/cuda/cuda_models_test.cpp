@@ -3,7 +3,10 @@
 // relative L2 at most 1e-4 in float32, 1e-2 with TF32). Skipped without a GPU or ../shared.
 #include <gtest/gtest.h>
 
+#include "runtime/internal/model_loader.h"
+#include "tests/common/backend_testing.h"
 #include "tests/common/generated_models.h"
+#include "tests/common/tensor_testing.h"
 
 namespace fovea::testing {
 namespace {
@@ -34,6 +37,34 @@ INSTANTIATE_TEST_SUITE_P(IssueModels, CudaModelTf32,
 
 TEST(CudaModelBatch, ResNet50AtBatchFourAgreesWithReference) {
   expect_backends_agree_on_generated_model("resnet50", kFloat32Bound, 4, {.name = "cuda"});
+}
+
+// --cuda-graph: after the warm-up run, runs replay one recorded graph and give what the same
+// model gives step by step (GoogLeNet: pre-padded pooling and Concat; ResNet-50: fused sums).
+TEST(CudaGraph, ReplayedRunsGiveWhatStepByStepRunsGive) {
+  FOVEA_REQUIRE_BACKEND("cuda");
+  for (const char* name : {"googlenet", "resnet50"}) {
+    std::string why;
+    const auto path = generated_model(name, why);
+    if (!path) GTEST_SKIP() << why;
+    LoadOptions options;
+    options.backend = "cuda";
+    auto step_by_step = load_model(*path, options);
+    options.plan.capture_graph = true;
+    auto graphed = load_model(*path, options);
+    ASSERT_TRUE(step_by_step.is_ok() && graphed.is_ok());
+    const Shape shape = (*graphed)->default_input_shapes()[0];
+    for (uint64_t seed = 1; seed <= 3; ++seed) {
+      const Tensor input = random_tensor(shape, seed, 0.0f, 1.0f);
+      auto expected = (*step_by_step)->run({input});
+      auto actual = (*graphed)->run({input});
+      ASSERT_TRUE(expected.is_ok() && actual.is_ok());
+      EXPECT_LT(relative_l2_error((*actual)[0], (*expected)[0]), 1e-6) << name << " run " << seed;
+    }
+    auto plan = (*graphed)->plan_for({shape});
+    ASSERT_TRUE(plan.is_ok());
+    EXPECT_TRUE((*plan)->replaying()) << name << ": " << (*plan)->capture_failure();
+  }
 }
 
 }  // namespace

@@ -57,6 +57,28 @@ const OpEntry* find_entry(std::string_view op_type) {
   return nullptr;
 }
 
+// A whole run recorded on the context's stream (CUDA Graphs), replayed as one launch.
+class CudaGraphWork final : public CapturedWork {
+ public:
+  CudaGraphWork(ContextPtr ctx, cudaGraphExec_t exec, uint64_t generation)
+      : ctx_(std::move(ctx)), exec_(exec), generation_(generation) {}
+  ~CudaGraphWork() override { cudaGraphExecDestroy(exec_); }
+  CudaGraphWork(const CudaGraphWork&) = delete;
+  CudaGraphWork& operator=(const CudaGraphWork&) = delete;
+
+  Status replay() override {
+    if (ctx_->workspace_generation() != generation_) {
+      return internal_error("cuda: the recorded graph's workspace has moved");
+    }
+    return cuda_check(cudaGraphLaunch(exec_, ctx_->stream()), "cudaGraphLaunch");
+  }
+
+ private:
+  ContextPtr ctx_;
+  cudaGraphExec_t exec_;
+  uint64_t generation_;
+};
+
 class CudaBackend final : public Backend {
  public:
   explicit CudaBackend(ContextPtr ctx) : ctx_(std::move(ctx)) {}
@@ -83,6 +105,34 @@ class CudaBackend final : public Backend {
   }
   Status copy(const Tensor& src, Tensor& dst) override { return ctx_->copy(src, dst); }
   Status synchronize() override { return ctx_->synchronize(); }
+
+  // Thread-local capture mode: a kernel that waits or allocates on this thread while recording
+  // fails the capture (the plan then runs step by step) instead of corrupting it.
+  Result<std::unique_ptr<CapturedWork>> capture(const std::function<Status()>& work) override {
+    const uint64_t generation = ctx_->workspace_generation();
+    FOVEA_RETURN_IF_ERROR(
+        cuda_check(cudaStreamBeginCapture(ctx_->stream(), cudaStreamCaptureModeThreadLocal),
+                   "cudaStreamBeginCapture"));
+    const Status recorded = work();
+    cudaGraph_t graph = nullptr;
+    const cudaError_t ended = cudaStreamEndCapture(ctx_->stream(), &graph);
+    (void)cudaGetLastError();  // a failed capture leaves its error behind
+    if (!recorded.is_ok() || ended != cudaSuccess || graph == nullptr) {
+      if (graph != nullptr) cudaGraphDestroy(graph);
+      if (!recorded.is_ok()) return recorded.with_context("cuda: recording a graph");
+      return cuda_check(ended != cudaSuccess ? ended : cudaErrorStreamCaptureInvalidated,
+                        "cudaStreamEndCapture");
+    }
+    cudaGraphExec_t exec = nullptr;
+    const cudaError_t made = cudaGraphInstantiate(&exec, graph, 0);
+    cudaGraphDestroy(graph);
+    FOVEA_RETURN_IF_ERROR(cuda_check(made, "cudaGraphInstantiate"));
+    if (generation != ctx_->workspace_generation()) {
+      cudaGraphExecDestroy(exec);
+      return internal_error("cuda: the workspace moved while recording");
+    }
+    return std::unique_ptr<CapturedWork>(new CudaGraphWork(ctx_, exec, generation));
+  }
 
  private:
   ContextPtr ctx_;  // shared with every kernel: handles, stream, pool

@@ -8,6 +8,7 @@ namespace {
 
 // Large copies go through the pinned buffer in chunks of this size.
 constexpr size_t kStagingBytes = size_t{16} << 20;
+constexpr size_t kCublasWorkspaceBytes = size_t{32} << 20;
 
 }  // namespace
 
@@ -74,12 +75,19 @@ Result<std::shared_ptr<Context>> Context::create(const BackendOptions& options) 
                                                  return nullptr;
                                                },
                                                [](void* p) { cudaFree(p); }});
+  // cuBLAS would otherwise allocate its workspace on first use, which a graph capture forbids
+  // (32 MiB: NVIDIA's recommendation for Hopper).
+  FOVEA_ASSIGN_OR_RETURN(ctx->cublas_workspace_, ctx->pool_->allocate(kCublasWorkspaceBytes));
+  FOVEA_RETURN_IF_ERROR(cublas_check(cublasSetWorkspace(ctx->cublas_, ctx->cublas_workspace_.data(),
+                                                        ctx->cublas_workspace_.size()),
+                                     "cublasSetWorkspace"));
   return ctx;
 }
 
 Context::~Context() {
   if (stream_ != nullptr) cudaStreamSynchronize(stream_);
   workspace_.reset();
+  cublas_workspace_.reset();
   // Tensors still alive keep the pool alive; trim what is cached now.
   if (pool_) pool_->trim();
   if (cublas_ != nullptr) cublasDestroy(cublas_);
@@ -152,6 +160,7 @@ Result<void*> Context::workspace(size_t bytes) {
     // The old block goes back to the pool; work queued on the stream is ordered before any
     // reuse of it, since every pool user shares the stream.
     FOVEA_ASSIGN_OR_RETURN(workspace_, pool_->allocate(bytes));
+    ++workspace_generation_;
   }
   return workspace_.data();
 }

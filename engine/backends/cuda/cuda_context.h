@@ -9,6 +9,7 @@
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -49,8 +50,11 @@ class Context {
   // Uploads a host tensor into new device memory (weights, at prepare).
   Result<Tensor> upload(const Tensor& host);
   // The shared workspace, grown to at least `bytes`; valid until the next call that grows it
-  // (kernels ask again on every run; it only grows while plans are prepared).
+  // (kernels ask again on every run; it only grows while plans are prepared). Kernels on the
+  // one stream use it one after another, so one buffer serves them all.
   Result<void*> workspace(size_t bytes);
+  // Changes whenever the workspace moves: a recorded graph holding the old one is stale.
+  uint64_t workspace_generation() const { return workspace_generation_; }
   Status synchronize();
 
  private:
@@ -64,8 +68,10 @@ class Context {
   cublasHandle_t cublas_ = nullptr;
   std::shared_ptr<DevicePool> pool_;
   DeviceBlock workspace_;
-  std::mutex staging_mutex_;  // copy() may come from any thread
-  void* staging_ = nullptr;   // pinned host memory, kStagingBytes
+  uint64_t workspace_generation_ = 0;
+  DeviceBlock cublas_workspace_;  // set explicitly: cuBLAS must not allocate while recording
+  std::mutex staging_mutex_;      // copy() may come from any thread
+  void* staging_ = nullptr;       // pinned host memory, kStagingBytes
 };
 using ContextPtr = std::shared_ptr<Context>;
 

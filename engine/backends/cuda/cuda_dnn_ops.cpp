@@ -27,6 +27,12 @@ class PoolKernel final : public CudaKernel {
   Status prepare(const PoolDescriptors& d, cudnnPoolingMode_t mode,
                  std::optional<PadGeometry> pad = std::nullopt) {
     pad_ = pad;
+    if (pad_) {  // the padded copy lives in the shared workspace, reserved now
+      padded_bytes_ =
+          static_cast<size_t>(pad_->outer * pad_->out[0] * pad_->out[1] * pad_->out[2]) *
+          sizeof(float);
+      FOVEA_RETURN_IF_ERROR(ctx_->workspace(padded_bytes_).status());
+    }
     FOVEA_RETURN_IF_ERROR(set_tensor(x_desc_, d.x_dims));
     FOVEA_RETURN_IF_ERROR(set_tensor(y_desc_, d.y_dims));
     return cudnn_check(
@@ -40,15 +46,13 @@ class PoolKernel final : public CudaKernel {
   Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
     const float one = 1.0f, zero = 0.0f;
     const float* x = fptr(input(inputs, 0));
-    DeviceBlock padded;  // back to the pool on return; the stream orders any reuse after us
     if (pad_) {
-      const int64_t count = pad_->outer * pad_->out[0] * pad_->out[1] * pad_->out[2];
-      FOVEA_ASSIGN_OR_RETURN(padded, ctx_->pool().allocate(count * sizeof(float)));
-      FOVEA_RETURN_IF_ERROR(
-          cuda_check(launch_pad(ctx_->stream(), x, static_cast<float*>(padded.data()), *pad_,
-                                -std::numeric_limits<float>::infinity()),
-                     "pad kernel"));
-      x = static_cast<const float*>(padded.data());
+      // Not a pool block per run: a recorded graph must find the same memory on every replay.
+      FOVEA_ASSIGN_OR_RETURN(void* padded, ctx_->workspace(padded_bytes_));
+      FOVEA_RETURN_IF_ERROR(cuda_check(launch_pad(ctx_->stream(), x, static_cast<float*>(padded),
+                                                  *pad_, -std::numeric_limits<float>::infinity()),
+                                       "pad kernel"));
+      x = static_cast<const float*>(padded);
     }
     return cudnn_check(cudnnPoolingForward(ctx_->cudnn(), pool_desc_.get(), &one, x_desc_.get(), x,
                                            &zero, y_desc_.get(), fptr(outputs[0])),
@@ -59,6 +63,7 @@ class PoolKernel final : public CudaKernel {
   TensorDesc x_desc_, y_desc_;
   PoolDesc pool_desc_;
   std::optional<PadGeometry> pad_;
+  size_t padded_bytes_ = 0;
 };
 
 // cuDNN's own padding where it fits; else (MaxPool only: -inf padding is exact for max) a
@@ -232,8 +237,8 @@ bool lrn_supports(const KernelRequest& r) {
   const size_t rank = r.inputs[0].shape.size();
   // cuDNN's window, [c - floor((n-1)/2), c + n - 1 - floor((n-1)/2)] (cudnn_ops.h), is ONNX's
   // for odd and even n alike; its limits on n, k and beta.
-  return rank >= 3 && rank <= 5 && size >= CUDNN_LRN_MIN_N &&
-         size <= CUDNN_LRN_MAX_N && a.get_float("bias", kLrnDefaultBias) >= CUDNN_LRN_MIN_K &&
+  return rank >= 3 && rank <= 5 && size >= CUDNN_LRN_MIN_N && size <= CUDNN_LRN_MAX_N &&
+         a.get_float("bias", kLrnDefaultBias) >= CUDNN_LRN_MIN_K &&
          a.get_float("beta", kLrnDefaultBeta) >= CUDNN_LRN_MIN_BETA;
 }
 

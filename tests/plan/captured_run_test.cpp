@@ -1,0 +1,248 @@
+// PlanOptions::capture_graph: after one warm-up run, a plan whose steps all run on a device
+// backend records a run once per run context (Backend::capture) and replays it, with inputs
+// copied into fixed buffers first and outputs copied out after. Checked with a fake device
+// backend whose recording, like CUDA's stream capture, stores the kernels' work without doing
+// it; replay then does it on the memory recorded.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <functional>
+
+#include "engine/backends/backend_registry.h"
+#include "engine/ops/op_registry.h"
+#include "engine/plan/executor.h"
+#include "tests/common/graph_builder.h"
+#include "tests/common/tensor_testing.h"
+
+namespace fovea::testing {
+namespace {
+
+class RecordingBackend;
+
+class RecordingKernel final : public Kernel {
+ public:
+  RecordingKernel(Node node, RecordingBackend* owner) : node_(std::move(node)), owner_(owner) {}
+  Status run(std::span<const Tensor> inputs, std::span<Tensor> outputs) override;
+  std::optional<size_t> inplace_input(size_t i) const override {
+    if (i == 0 && node_.op_type != "Add") return 0;
+    return std::nullopt;
+  }
+
+ private:
+  Node node_;
+  RecordingBackend* owner_;
+};
+
+class Recording final : public CapturedWork {
+ public:
+  Recording(std::vector<std::function<Status()>> work, const int* generation)
+      : work_(std::move(work)), generation_(generation), recorded_at_(*generation) {}
+  Status replay() override {
+    if (*generation_ != recorded_at_) return internal_error("stale recording");
+    for (auto& w : work_) FOVEA_RETURN_IF_ERROR(w());
+    return Status::ok();
+  }
+
+ private:
+  std::vector<std::function<Status()>> work_;
+  const int* generation_;
+  int recorded_at_;
+};
+
+class RecordingBackend final : public Backend {
+ public:
+  const char* name() const override { return "recording_device"; }
+  bool supports(const KernelRequest& r) const override {
+    return r.node->op_type == "Relu" || r.node->op_type == "Sigmoid" || r.node->op_type == "Add";
+  }
+  Result<std::unique_ptr<Kernel>> prepare(const KernelRequest& r) override {
+    return std::unique_ptr<Kernel>(new RecordingKernel(*r.node, this));
+  }
+  MemoryKind memory() const override { return MemoryKind::kDevice; }
+  Result<Tensor> allocate(DType dtype, const Shape& shape) override {
+    if (recording) return internal_error("allocation while recording");
+    Tensor host(dtype, shape);
+    std::shared_ptr<void> keep(host.raw_data(), [host](void*) {});
+    return Tensor::adopt(dtype, shape, keep, MemoryKind::kDevice);
+  }
+  Status copy(const Tensor& src, Tensor& dst) override {
+    if (recording) return internal_error("copy while recording");
+    std::memcpy(dst.raw_data(), src.raw_data(), src.byte_size());
+    return Status::ok();
+  }
+  Result<std::unique_ptr<CapturedWork>> capture(const std::function<Status()>& work) override {
+    ++captures;
+    recording = true;
+    recorded.clear();
+    const Status status = work();
+    recording = false;
+    if (!status.is_ok()) return status;
+    if (fail_captures) return internal_error("capture refused");
+    return std::unique_ptr<CapturedWork>(new Recording(std::move(recorded), &generation));
+  }
+
+  bool recording = false;
+  bool fail_captures = false;
+  std::vector<std::function<Status()>> recorded;
+  int captures = 0;
+  int direct_runs = 0;  // kernel runs done at once, not recorded
+  int generation = 0;   // bumped: recordings made before are stale
+};
+
+Status RecordingKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs) {
+  // Shallow copies: the same memory, as a recorded kernel launch keeps its pointers.
+  std::vector<Tensor> in(inputs.begin(), inputs.end());
+  std::vector<Tensor> out(outputs.begin(), outputs.end());
+  auto work = [node = node_, in, out]() mutable {
+    return find_op(node.op_type)->reference(node, in, out);
+  };
+  if (owner_->recording) {
+    owner_->recorded.push_back(std::move(work));
+    return Status::ok();
+  }
+  ++owner_->direct_runs;
+  return work();
+}
+
+// x → a = Relu(x); y = Sigmoid(a) + a; z = Relu(y)  [+ Tanh on the host, if asked]
+Graph small_net(bool host_step) {
+  GraphBuilder b;
+  const ValueId x = b.input("x", DType::kFloat32, {2, 6});
+  const ValueId a = b.op("Relu", {x});
+  ValueId z = b.op("Relu", {b.op("Add", {b.op("Sigmoid", {a}), a})});
+  if (host_step) z = b.op("Tanh", {z});
+  b.output(z);
+  auto g = b.build();
+  EXPECT_TRUE(g.is_ok()) << g.status().message();
+  return std::move(g).value();
+}
+
+struct CapturingPlan {
+  RecordingBackend* device = nullptr;
+  std::unique_ptr<Executor> executor;
+  Plan* plan = nullptr;
+};
+
+CapturingPlan make(const Graph& graph, bool capture = true) {
+  CapturingPlan s;
+  auto backend = std::make_unique<RecordingBackend>();
+  s.device = backend.get();
+  PlanOptions options;
+  options.capture_graph = capture;
+  auto executor = Executor::create(graph, std::move(backend),
+                                   std::move(create_backend("reference")).value(), options);
+  EXPECT_TRUE(executor.is_ok()) << executor.status().message();
+  s.executor = std::move(executor).value();
+  auto plan = s.executor->plan_for({{2, 6}});
+  EXPECT_TRUE(plan.is_ok());
+  s.plan = *plan;
+  return s;
+}
+
+void expect_matches_reference(const Graph& graph, const Tensor& x, const Tensor& out) {
+  auto reference = run_graph(graph, "reference", {x});
+  ASSERT_TRUE(reference.is_ok());
+  EXPECT_EQ(out.memory(), MemoryKind::kHost);
+  EXPECT_LT(relative_l2_error(out, (*reference)[0]), 1e-6);
+}
+
+Tensor input(uint64_t seed) { return random_tensor({2, 6}, seed, -2.0f, 2.0f); }
+
+Result<Tensor> run(Plan* plan, RunContext& context, const Tensor& x) {
+  FOVEA_ASSIGN_OR_RETURN(std::vector<Tensor> out, plan->run(context, std::vector<Tensor>{x}));
+  return out[0];
+}
+
+TEST(CapturedRun, RecordsOnceAfterAWarmUpRunThenReplays) {
+  const Graph graph = small_net(false);
+  CapturingPlan s = make(graph);
+  RunContext context;
+  std::vector<Tensor> outs;
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    auto out = run(s.plan, context, input(seed));
+    ASSERT_TRUE(out.is_ok()) << out.status().message();
+    outs.push_back(*out);
+    if (seed == 1) {
+      EXPECT_FALSE(s.plan->replaying());
+      EXPECT_EQ(s.device->direct_runs, 4);  // the warm-up ran its 4 kernels step by step
+    }
+  }
+  EXPECT_TRUE(s.plan->replaying());
+  EXPECT_EQ(s.device->captures, 1);
+  EXPECT_EQ(s.device->direct_runs, 4);  // nothing but the warm-up ran outside the recording
+  // Every run saw its own input, and later runs did not overwrite earlier outputs.
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    expect_matches_reference(graph, input(seed), outs[seed - 1]);
+  }
+}
+
+TEST(CapturedRun, EachRunContextRecordsItsOwn) {
+  const Graph graph = small_net(false);
+  CapturingPlan s = make(graph);
+  RunContext first, second;
+  ASSERT_TRUE(run(s.plan, first, input(1)).is_ok());  // warm-up
+  auto a = run(s.plan, first, input(2));
+  auto b = run(s.plan, second, input(3));
+  auto a2 = run(s.plan, first, input(4));
+  ASSERT_TRUE(a.is_ok() && b.is_ok() && a2.is_ok());
+  EXPECT_EQ(s.device->captures, 2);
+  expect_matches_reference(graph, input(2), *a);
+  expect_matches_reference(graph, input(3), *b);
+  expect_matches_reference(graph, input(4), *a2);
+}
+
+TEST(CapturedRun, AStaleRecordingIsMadeAgain) {
+  const Graph graph = small_net(false);
+  CapturingPlan s = make(graph);
+  RunContext context;
+  ASSERT_TRUE(run(s.plan, context, input(1)).is_ok());
+  ASSERT_TRUE(run(s.plan, context, input(2)).is_ok());
+  ++s.device->generation;  // e.g. the shared workspace grew for another plan
+  auto out = run(s.plan, context, input(3));
+  ASSERT_TRUE(out.is_ok()) << out.status().message();
+  EXPECT_EQ(s.device->captures, 2);
+  EXPECT_TRUE(s.plan->replaying());
+  expect_matches_reference(graph, input(3), *out);
+}
+
+TEST(CapturedRun, AStepOnTheHostKeepsTheRunStepByStep) {
+  const Graph graph = small_net(true);
+  CapturingPlan s = make(graph);
+  EXPECT_NE(s.plan->capture_failure().find("Tanh) runs on reference"), std::string::npos)
+      << s.plan->capture_failure();
+  RunContext context;
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    auto out = run(s.plan, context, input(seed));
+    ASSERT_TRUE(out.is_ok()) << out.status().message();
+    expect_matches_reference(graph, input(seed), *out);
+  }
+  EXPECT_EQ(s.device->captures, 0);
+  EXPECT_FALSE(s.plan->replaying());
+}
+
+TEST(CapturedRun, AFailedCaptureKeepsTheRunStepByStepForGood) {
+  const Graph graph = small_net(false);
+  CapturingPlan s = make(graph);
+  s.device->fail_captures = true;
+  RunContext context;
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    auto out = run(s.plan, context, input(seed));
+    ASSERT_TRUE(out.is_ok()) << out.status().message();
+    expect_matches_reference(graph, input(seed), *out);
+  }
+  EXPECT_EQ(s.device->captures, 1);  // tried once
+  EXPECT_EQ(s.plan->capture_failure(), "capture refused");
+  EXPECT_FALSE(s.plan->replaying());
+}
+
+TEST(CapturedRun, OffUnlessAskedFor) {
+  const Graph graph = small_net(false);
+  CapturingPlan s = make(graph, /*capture=*/false);
+  RunContext context;
+  for (uint64_t seed = 1; seed <= 3; ++seed) ASSERT_TRUE(run(s.plan, context, input(seed)).is_ok());
+  EXPECT_EQ(s.device->captures, 0);
+  EXPECT_EQ(s.device->direct_runs, 12);
+}
+
+}  // namespace
+}  // namespace fovea::testing
