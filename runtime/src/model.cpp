@@ -65,6 +65,8 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const ModelOpt
   load.plan.optimize = options.optimize;
   load.plan.fast_math = options.fast_math;
   load.plan.huge_pages = options.huge_pages;
+  load.plan.capture_graph = options.cuda_graph;
+  load.allow_tf32 = options.tf32;
   load.prepared_batch = options.batch;
   Result<std::unique_ptr<Executor>> loaded =
       impl.thread.call([&] { return load_model(path, load); });

@@ -4,8 +4,8 @@
 # matters most is done if time runs out:
 #   1. unpacks the archive and recreates the paths its binaries have compiled in;
 #   2. runs every test that needs a GPU: test_cuda (operators, whole models against the CPU
-#      reference in float32 and TF32), and the cuda cases of the conformance, model and
-#      hardening suites; then `fovea classify --backend cuda` on a photo;
+#      reference in float32 and TF32, CUDA Graphs), and the cuda cases of the conformance,
+#      model, hardening and public API suites; then `fovea classify --backend cuda` on a photo;
 #   3. compares the outputs of Fovea on the GPU, Fovea on the CPU and PyTorch, for the same
 #      weights and input (ResNet-50, GoogLeNet, VGG-16 at batch 1);
 #   4. times `fovea bench --backend cuda` beside PyTorch eager (scripts/gpu/torch_bench.py) at
@@ -115,6 +115,7 @@ run_test test_cuda 240 "$BUILD/tests/test_cuda"
 run_test "conformance on cuda" 120 "$BUILD/tests/test_conformance" --gtest_filter='*cuda*'
 run_test "models on cuda" 120 "$BUILD/tests/test_models" --gtest_filter='*cuda*'
 run_test "hardening on cuda" 120 "$BUILD/tests/test_hardening" --gtest_filter='*cuda*'
+run_test "public API on cuda" 60 "$BUILD/tests/test_api" --gtest_filter='ModelApiGpu*'
 run_test "classify --backend cuda" 60 "$FOVEA" classify --backend cuda "$ROOT/models/samples/chelsea.png"
 run_test "classify --backend cuda --tf32" 60 "$FOVEA" classify --backend cuda --tf32 \
   "$SHARED/photos/opencv_orange.jpg"

@@ -24,7 +24,7 @@ die() { echo "pack.sh: $*" >&2; exit 1; }
 [ -d "$SHARED/onnx-tests" ] || die "$SHARED/onnx-tests is absent"
 
 programs=("$BUILD/apps/fovea" "$BUILD/lib/fovea/libfovea_cuda.so")
-for t in cuda conformance models hardening; do programs+=("$BUILD/tests/test_$t"); done
+for t in cuda conformance models hardening api; do programs+=("$BUILD/tests/test_$t"); done
 for p in "${programs[@]}"; do [ -f "$p" ] || die "$p is missing: build the tests first"; done
 
 STAGE=$(mktemp -d)

@@ -2,8 +2,12 @@
 // dynamic batch, errors, and output ownership.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "engine/backends/backend_registry.h"
 #include "runtime/internal/model_loader.h"
 #include "tests/api/api_test_util.h"
+#include "tests/common/backend_testing.h"
 
 namespace fovea {
 namespace {
@@ -118,6 +122,31 @@ TEST(ModelApiErrors, MissingFileNamesThePath) {
 TEST(ModelApiErrors, UnknownBackendIsRefused) {
   Error e = thrown_by([] { Model::load(mobilenet_path(), {.backend = "tpu"}); });
   EXPECT_NE(std::string(e.what()).find("tpu"), std::string::npos) << e.what();
+}
+
+// The GPU options travel to the backend: on a GPU, TF32 and CUDA Graph sessions agree with
+// the CPU; without one (where the backend was built), loading says why.
+TEST(ModelApiGpu, CudaOptionsReachTheBackend) {
+  const auto names = backend_names();
+  if (std::find(names.begin(), names.end(), "cuda") == names.end()) {
+    GTEST_SKIP() << "the cuda backend is not built here";
+  }
+  const ModelOptions options{.backend = "cuda", .tf32 = true, .cuda_graph = true};
+  if (testing::backend_unavailable("cuda")) {
+    Error e = thrown_by([&] { Model::load(mobilenet_path(), options); });
+    EXPECT_NE(std::string(e.what()).find("no CUDA device available"), std::string::npos)
+        << e.what();
+    return;
+  }
+  auto gpu = Model::load(mobilenet_path(), options);
+  Session session(gpu), cpu(mobilenet());
+  for (uint32_t seed : {1u, 2u, 3u}) {  // the first run warms up, the next ones replay
+    std::vector<float> image = random_images(1, seed);
+    const TensorView view(image.data(), {1, 3, 224, 224});
+    auto got = session.run({{"input", view}});
+    auto want = cpu.run({{"input", view}});
+    EXPECT_LT(max_relative_difference(got[0].values<float>(), want[0].values<float>()), 1e-2);
+  }
 }
 
 TEST(ModelApiErrors, BadInputsAreInvalidArgumentsNamingTheInput) {

@@ -36,7 +36,7 @@
 namespace fovea {
 
 struct ModelOptions {
-  std::string backend = "onednn";  // "onednn" or "reference"
+  std::string backend = "onednn";  // "onednn", "reference", or "cuda" where it was built
   int threads = 0;                 // cores one run of this model uses; 0: all
   bool optimize = true;            // graph optimizations (fusions, constant folding)
   bool fast_math = false;          // allow slightly less exact, faster kernels
@@ -51,6 +51,12 @@ struct ModelOptions {
   // Other batches are prepared on their first run, each once. A service that always runs
   // batches of 8 sets 8, and holds no batch-1 plan it never uses.
   int64_t batch = 1;
+  // GPU backends: TF32 Tensor Core math for convolutions and matrix products (about 1e-3
+  // relative error); off, exact float32.
+  bool tf32 = false;
+  // GPU backends: each Session records a whole run once (CUDA Graphs) and replays it, which
+  // saves the launch time of every step; where a step runs on the CPU, runs go step by step.
+  bool cuda_graph = false;
 };
 
 class Session;
