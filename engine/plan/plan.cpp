@@ -2,6 +2,7 @@
 // memory (plan_memory.cpp). Running is in plan_run.cpp.
 #include "engine/plan/plan.h"
 
+#include <atomic>
 #include <string_view>
 #include <tuple>
 
@@ -46,7 +47,9 @@ size_t plain_bytes(DType dtype, const Shape& shape) {
 Result<std::unique_ptr<Plan>> Plan::build(Graph graph, Backend& primary, Backend& fallback,
                                           const std::map<std::string, Shape>& input_shapes,
                                           const PlanOptions& plan_options) {
+  static std::atomic<uint64_t> next_id{1};
   std::unique_ptr<Plan> plan(new Plan());
+  plan->id_ = next_id++;
   plan->options_ = plan_options;
   plan->graph_ = std::move(graph);
   InferOptions options;

@@ -87,13 +87,13 @@ class RunContext {
   size_t capacity_ = 0;
   Tensor device_arena_;  // bytes, in device_owner_'s memory
   const Backend* device_owner_ = nullptr;
-  // A run recorded by PlanOptions::capture_graph: its fixed device inputs and outputs.
+  // Runs recorded by PlanOptions::capture_graph, per plan (Plan::id_): fixed device inputs and
+  // outputs, and the recording. All point into device_arena_: cleared when it moves.
   struct Captured {
-    const void* plan = nullptr;
     std::vector<Tensor> inputs, outputs;
     std::unique_ptr<CapturedWork> work;
   };
-  std::unique_ptr<Captured> captured_;
+  std::map<uint64_t, Captured> captured_;
 };
 
 class Plan {
@@ -220,7 +220,8 @@ class Plan {
   // Capture (PlanOptions::capture_graph): the first run warms up, later ones record and replay.
   bool warmed_up_ = false;
   bool replaying_ = false;
-  std::string capture_failure_;                         // set: never try again
+  std::string capture_failure_;  // set: never try again
+  uint64_t id_ = 0;  // unique per plan in the process: run contexts key recordings by it
   const std::vector<Tensor>* fixed_outputs_ = nullptr;  // while recording: where outputs go
   RunContext own_context_;
 };

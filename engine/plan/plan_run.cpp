@@ -28,7 +28,7 @@ Result<std::byte*> RunContext::reserve_device(Backend& backend, size_t bytes) {
   if (device_owner_ != &backend || device_arena_.byte_size() < bytes) {
     const size_t rounded = (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
     device_arena_ = Tensor();  // the old contents are not kept: never hold both
-    captured_.reset();         // a recording points into the old arena
+    captured_.clear();         // recordings point into the old arena
     FOVEA_ASSIGN_OR_RETURN(device_arena_,
                            backend.allocate(DType::kUInt8, {static_cast<int64_t>(rounded)}));
     device_owner_ = &backend;
@@ -229,20 +229,22 @@ std::string Plan::why_not_capturable() const {
 Result<std::vector<Tensor>> Plan::run_captured(RunContext& context,
                                                std::span<const Tensor> inputs) {
   FOVEA_ASSIGN_OR_RETURN(ArenaBases arenas, reserve_arenas(context));
-  std::unique_ptr<RunContext::Captured>& captured = context.captured_;
-  if (!captured || captured->plan != this) {
-    captured = std::make_unique<RunContext::Captured>();
-    captured->plan = this;
+  RunContext::Captured* captured = nullptr;
+  if (auto it = context.captured_.find(id_); it != context.captured_.end()) {
+    captured = &it->second;
+  } else {
+    RunContext::Captured fresh;
     for (ValueId id : graph_.inputs) {
       const Value& v = graph_.value(id);
       FOVEA_ASSIGN_OR_RETURN(Tensor t, device_backend_->allocate(v.dtype, v.shape));
-      captured->inputs.push_back(std::move(t));
+      fresh.inputs.push_back(std::move(t));
     }
     for (int32_t slot : output_slots_) {
       const Slot& s = slots_[static_cast<size_t>(slot)];
       FOVEA_ASSIGN_OR_RETURN(Tensor t, device_backend_->allocate(s.dtype, s.shape));
-      captured->outputs.push_back(std::move(t));
+      fresh.outputs.push_back(std::move(t));
     }
+    captured = &context.captured_.emplace(id_, std::move(fresh)).first->second;
   }
   for (size_t i = 0; i < inputs.size(); ++i) {
     FOVEA_RETURN_IF_ERROR(device_backend_->copy(inputs[i], captured->inputs[i]));
@@ -263,7 +265,7 @@ Result<std::vector<Tensor>> Plan::run_captured(RunContext& context,
       if (!work.is_ok()) {
         capture_failure_ = work.status().message();
         replaying_ = false;
-        captured.reset();
+        context.captured_.erase(id_);
         return work.status();
       }
       captured->work = std::move(work).value();

@@ -191,6 +191,34 @@ TEST(CapturedRun, EachRunContextRecordsItsOwn) {
   expect_matches_reference(graph, input(4), *a2);
 }
 
+TEST(CapturedRun, AContextKeepsARecordingPerPlan) {
+  // A free batch: one plan per batch size, a service alternating between two of them.
+  GraphBuilder builder;
+  const ValueId x = builder.input("x", DType::kFloat32, {kDynamicDim, 6});
+  builder.output(builder.op("Sigmoid", {builder.op("Relu", {x})}));
+  auto graph = builder.build();
+  ASSERT_TRUE(graph.is_ok());
+  auto backend = std::make_unique<RecordingBackend>();
+  RecordingBackend* device = backend.get();
+  PlanOptions options;
+  options.capture_graph = true;
+  auto executor = Executor::create(*graph, std::move(backend),
+                                   std::move(create_backend("reference")).value(), options);
+  ASSERT_TRUE(executor.is_ok()) << executor.status().message();
+  RunContext context;
+  for (int round = 0; round < 3; ++round) {
+    for (int64_t batch : {2, 5}) {
+      auto plan = (*executor)->plan_for({{batch, 6}});
+      ASSERT_TRUE(plan.is_ok());
+      const Tensor in = random_tensor({batch, 6}, static_cast<uint64_t>(10 * round + batch));
+      auto out = (*plan)->run(context, std::vector<Tensor>{in});
+      ASSERT_TRUE(out.is_ok()) << out.status().message();
+      expect_matches_reference(*graph, in, (*out)[0]);
+    }
+  }
+  EXPECT_EQ(device->captures, 2);  // one per plan, not one per switch
+}
+
 TEST(CapturedRun, AStaleRecordingIsMadeAgain) {
   const Graph graph = small_net(false);
   CapturingPlan s = make(graph);
