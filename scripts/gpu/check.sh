@@ -11,8 +11,10 @@
 #   4. times `fovea bench --backend cuda` beside PyTorch eager (scripts/gpu/torch_bench.py) at
 #      batch 1 and 64, float32 and TF32 (and --cuda-graph at batch 1), alternating, and tables
 #      the medians;
-#   5. with time left, runs the operator tests under compute-sanitizer.
-# Results go to $OUT (default .gpu/out): summary.md, env.txt, tests.log, bench.jsonl, bench.md.
+#   5. with time left, profiles ResNet-50 (per step, and each convolution's algorithm), then
+#      runs the operator tests under compute-sanitizer.
+# Results go to $OUT (default .gpu/out): summary.md, env.txt, tests.log, bench.jsonl, bench.md,
+# profile.txt.
 #
 #   OUT=DIR scripts/gpu/check.sh [ARCHIVE]
 # Environment: FOVEA_GPU_DEADLINE (seconds, default 520: later benchmark runs are skipped),
@@ -183,7 +185,16 @@ done
 $PY scripts/gpu/summarize.py "$OUT/bench.jsonl" >"$OUT/bench.md" 2>&1
 cat "$OUT/bench.md" >>"$SUMMARY"
 
-# 5. If time is left: the operator tests under compute-sanitizer (out-of-bounds and misaligned
+# 5. If time is left: where ResNet-50's time goes on the GPU, and what each convolution chose.
+if time_left; then
+  fv timeout 90 env FOVEA_CUDA_VERBOSE=1 "$FOVEA" bench "$GEN/resnet50.onnx" --backend cuda \
+    --iters 20 --profile >"$OUT/profile.txt" 2>&1
+  fv timeout 90 "$FOVEA" bench "$MODELS/b64/resnet50.onnx" --backend cuda --batch 64 --iters 5 \
+    --profile >>"$OUT/profile.txt" 2>&1
+  say "profiles of ResNet-50 at batch 1 and 64: profile.txt"
+fi
+
+# 6. If time is left: the operator tests under compute-sanitizer (out-of-bounds and misaligned
 # accesses in the .cu kernels, API errors).
 if time_left && command -v compute-sanitizer >/dev/null; then
   run_test "compute-sanitizer memcheck, operator tests" 90 compute-sanitizer --tool memcheck \

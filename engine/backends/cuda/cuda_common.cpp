@@ -1,8 +1,17 @@
 #include "engine/backends/cuda/cuda_common.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace fovea::cuda {
+
+bool verbose() {
+  static const bool on = [] {
+    const char* v = std::getenv("FOVEA_CUDA_VERBOSE");
+    return v != nullptr && *v != '\0';
+  }();
+  return on;
+}
 
 Status CudaKernel::upload_constants(const KernelRequest& request) {
   constants_.assign(request.inputs.size(), Tensor());

@@ -15,6 +15,9 @@
 
 namespace fovea::cuda {
 
+// FOVEA_CUDA_VERBOSE set (non-empty): kernels say at prepare what they chose (stderr).
+bool verbose();
+
 // Base of every CUDA kernel. Float32 constant inputs (weights, biases, per-channel scales)
 // are uploaded once at prepare; reads_input() tells the plan not to pass them again.
 class CudaKernel : public Kernel {

@@ -5,6 +5,7 @@
 // accumulating onto a prefilled sum with beta = 1, then one bias + activation kernel.
 // The algorithm is chosen once at prepare with cudnnFindConvolutionForwardAlgorithm.
 #include <algorithm>
+#include <iostream>
 
 #include "engine/backends/cuda/cuda_common.h"
 #include "engine/backends/cuda/cuda_kernels.h"
@@ -75,6 +76,16 @@ class ConvKernel final : public CudaKernel {
     }
     FOVEA_RETURN_IF_ERROR(choose_algorithm());
     if (fused_) FOVEA_RETURN_IF_ERROR(try_fused_call());
+    if (verbose()) {  // what was chosen, for the first runs on a new GPU or cuDNN
+      cudnnMathType_t math = CUDNN_DEFAULT_MATH;
+      cudnnGetConvolutionMathType(conv_desc_.get(), &math);
+      std::cerr << "cuda: " << name_ << ": algorithm " << static_cast<int>(algorithm_) << ", math "
+                << static_cast<int>(math) << ", workspace " << workspace_bytes_ << " bytes, "
+                << (fused_                    ? "fused bias+ReLU"
+                    : act_.kind == Act::kRelu ? "ReLU unfused (refused)"
+                                              : "unfused")
+                << "\n";
+    }
     return Status::ok();
   }
 
