@@ -50,10 +50,13 @@ if [ -x "$BUILD/apps/fovea" ] && [ ! -e "$BUILD/.from-gpu-archive" ]; then
 else
   rm -rf "$BUILD" && mv "$STAGE/$FOVEA_BUILD_NAME" "$BUILD" && touch "$BUILD/.from-gpu-archive"
 fi
+[ -x "$FOVEA_BINARY_DIR/apps/fovea" ] ||
+  die "the binaries' build path $FOVEA_BINARY_DIR does not lead to $BUILD (cannot link $FOVEA_SOURCE_DIR?)"
 SHARED=$(realpath -m "$FOVEA_SHARED_DIR")
 mkdir -p "$STAGE/shared/models"  # the same MobileNetV2 as ../shared's (pack.sh checked)
 ln -s "$ROOT/models/mobilenetv2-fp32.onnx" "$STAGE/shared/models/mobilenetv2-fp32.onnx"
 [ -e "$SHARED" ] || ln -s "$STAGE/shared" "$SHARED"
+[ -d "$SHARED/onnx-tests" ] || die "$FOVEA_SHARED_DIR has no onnx-tests (cannot link $SHARED?)"
 
 # The device's CUDA libraries: the toolkit's, else the ones PyTorch's wheels bring.
 PY=python3
