@@ -13,6 +13,7 @@
 #include "engine/plan/executor.h"
 #include "tests/common/graph_builder.h"
 #include "tests/common/tensor_testing.h"
+#include "tests/plan/fake_device.h"
 
 namespace fovea::testing {
 namespace {
@@ -24,8 +25,7 @@ class RecordingKernel final : public Kernel {
   RecordingKernel(Node node, RecordingBackend* owner) : node_(std::move(node)), owner_(owner) {}
   Status run(std::span<const Tensor> inputs, std::span<Tensor> outputs) override;
   std::optional<size_t> inplace_input(size_t i) const override {
-    if (i == 0 && node_.op_type != "Add") return 0;
-    return std::nullopt;
+    return fake_device_inplace_input(node_, i);
   }
 
  private:
@@ -52,18 +52,14 @@ class Recording final : public CapturedWork {
 class RecordingBackend final : public Backend {
  public:
   const char* name() const override { return "recording_device"; }
-  bool supports(const KernelRequest& r) const override {
-    return r.node->op_type == "Relu" || r.node->op_type == "Sigmoid" || r.node->op_type == "Add";
-  }
+  bool supports(const KernelRequest& r) const override { return fake_device_takes(*r.node); }
   Result<std::unique_ptr<Kernel>> prepare(const KernelRequest& r) override {
     return std::unique_ptr<Kernel>(new RecordingKernel(*r.node, this));
   }
   MemoryKind memory() const override { return MemoryKind::kDevice; }
   Result<Tensor> allocate(DType dtype, const Shape& shape) override {
     if (recording) return internal_error("allocation while recording");
-    Tensor host(dtype, shape);
-    std::shared_ptr<void> keep(host.raw_data(), [host](void*) {});
-    return Tensor::adopt(dtype, shape, keep, MemoryKind::kDevice);
+    return fake_device_tensor(dtype, shape);
   }
   Status copy(const Tensor& src, Tensor& dst) override {
     if (recording) return internal_error("copy while recording");

@@ -11,6 +11,7 @@
 #include "engine/plan/executor.h"
 #include "tests/common/graph_builder.h"
 #include "tests/common/tensor_testing.h"
+#include "tests/plan/fake_device.h"
 
 namespace fovea::testing {
 namespace {
@@ -28,8 +29,7 @@ class ElementwiseKernel final : public Kernel {
     return find_op(node_.op_type)->reference(node_, inputs, outputs);
   }
   std::optional<size_t> inplace_input(size_t i) const override {
-    if (i == 0 && node_.op_type != "Add") return 0;
-    return std::nullopt;
+    return fake_device_inplace_input(node_, i);
   }
 
  private:
@@ -39,18 +39,14 @@ class ElementwiseKernel final : public Kernel {
 class FakeDeviceBackend final : public Backend {
  public:
   const char* name() const override { return "fake_device"; }
-  bool supports(const KernelRequest& r) const override {
-    return r.node->op_type == "Relu" || r.node->op_type == "Sigmoid" || r.node->op_type == "Add";
-  }
+  bool supports(const KernelRequest& r) const override { return fake_device_takes(*r.node); }
   Result<std::unique_ptr<Kernel>> prepare(const KernelRequest& r) override {
     return std::unique_ptr<Kernel>(new ElementwiseKernel(*r.node));
   }
   MemoryKind memory() const override { return MemoryKind::kDevice; }
   Result<Tensor> allocate(DType dtype, const Shape& shape) override {
     ++allocations;
-    Tensor host(dtype, shape);
-    std::shared_ptr<void> keep(host.raw_data(), [host](void*) {});
-    return Tensor::adopt(dtype, shape, keep, MemoryKind::kDevice);
+    return fake_device_tensor(dtype, shape);
   }
   Status copy(const Tensor& src, Tensor& dst) override {
     std::memcpy(dst.raw_data(), src.raw_data(), src.byte_size());
