@@ -7,10 +7,6 @@
 namespace fovea {
 namespace {
 
-size_t aligned(size_t bytes) {
-  return (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
-}
-
 bool overlap(const ArenaBuffer& a, const ArenaBuffer& b) {
   return a.first_step <= b.last_step && b.first_step <= a.last_step;
 }
@@ -27,13 +23,13 @@ ArenaLayout plan_arena(const std::vector<ArenaBuffer>& buffers) {
   std::vector<size_t> placed;
   for (size_t index : order) {
     const ArenaBuffer& buffer = buffers[index];
-    const size_t size = aligned(buffer.bytes);
+    const size_t size = arena_aligned(buffer.bytes);
     // The byte ranges of already placed buffers alive at the same time, by offset.
     std::vector<std::pair<size_t, size_t>> busy;
     for (size_t other : placed) {
       if (overlap(buffer, buffers[other])) {
         busy.emplace_back(layout.offsets[other],
-                          layout.offsets[other] + aligned(buffers[other].bytes));
+                          layout.offsets[other] + arena_aligned(buffers[other].bytes));
       }
     }
     std::sort(busy.begin(), busy.end());

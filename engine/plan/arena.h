@@ -11,6 +11,11 @@ namespace fovea {
 
 inline constexpr size_t kArenaAlignment = 64;  // cache line; oneDNN's preferred alignment
 
+// `bytes` rounded up to a multiple of kArenaAlignment.
+inline size_t arena_aligned(size_t bytes) {
+  return (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+}
+
 // One buffer: its size and the steps during which it must stay intact (first..last inclusive).
 struct ArenaBuffer {
   size_t bytes = 0;

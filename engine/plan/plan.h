@@ -200,6 +200,8 @@ class Plan {
   Result<Tensor> output_tensor(const Step& step, size_t i, const ValueInfo& info,
                                ArenaBases arenas);
   Result<ArenaBases> reserve_arenas(RunContext& context);
+  // Per slot: the build-time constants, and `inputs` at the graph inputs.
+  std::vector<Tensor> initial_values(std::span<const Tensor> inputs) const;
   // The steps, from `values` holding the inputs; the graph outputs' values are left in it.
   Status run_steps(ArenaBases arenas, std::vector<Tensor>& values, std::vector<Backend*>& owners);
   // Whether every step can go into one recording on the device backend.

@@ -13,7 +13,7 @@ namespace fovea {
 
 std::byte* RunContext::reserve(size_t bytes) {
   if (bytes > capacity_) {
-    const size_t rounded = (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+    const size_t rounded = arena_aligned(bytes);
     // Blocked layouts pad; allocate_host's zeros keep NaN bit patterns out of the padding.
     arena_.reset();  // the old contents are not kept: never hold both
     capacity_ = 0;
@@ -26,7 +26,7 @@ std::byte* RunContext::reserve(size_t bytes) {
 
 Result<std::byte*> RunContext::reserve_device(Backend& backend, size_t bytes) {
   if (device_owner_ != &backend || device_arena_.byte_size() < bytes) {
-    const size_t rounded = (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+    const size_t rounded = arena_aligned(bytes);
     device_arena_ = Tensor();  // the old contents are not kept: never hold both
     captured_.clear();         // recordings point into the old arena
     FOVEA_ASSIGN_OR_RETURN(device_arena_,
@@ -180,6 +180,13 @@ Result<Plan::ArenaBases> Plan::reserve_arenas(RunContext& context) {
   return arenas;
 }
 
+std::vector<Tensor> Plan::initial_values(std::span<const Tensor> inputs) const {
+  std::vector<Tensor> values(slots_.size());
+  for (size_t v = 0; v < known_.size(); ++v) values[v] = known_[v];
+  for (size_t i = 0; i < inputs.size(); ++i) values[graph_.inputs[i]] = inputs[i];
+  return values;
+}
+
 Status Plan::run_steps(ArenaBases arenas, std::vector<Tensor>& values,
                        std::vector<Backend*>& owners) {
   last_profile_.clear();
@@ -213,7 +220,8 @@ std::string Plan::why_not_capturable() const {
   if (device_backend_ == nullptr) return "the backend computes on the host";
   for (const Step& step : steps_) {
     if (!step.kernel || step.elided) continue;
-    const std::string what = step_label(step).first + " (" + step_label(step).second + ")";
+    const auto [name, op_type] = step_label(step);
+    const std::string what = name + " (" + op_type + ")";
     if (step.backend != device_backend_) return what + " runs on " + step.backend->name();
     if (step.dynamic_shape) return what + " has output shapes known at run time only";
   }
@@ -252,13 +260,9 @@ Result<std::vector<Tensor>> Plan::run_captured(RunContext& context,
   // A recording whose memory moved (e.g. a workspace grown for another plan) is made again.
   for (int attempt = 0;; ++attempt) {
     if (!captured->work) {
-      std::vector<Tensor> values(slots_.size());
-      for (size_t v = 0; v < known_.size(); ++v) values[v] = known_[v];
+      std::vector<Tensor> values = initial_values(captured->inputs);
       std::vector<Backend*> owners(slots_.size(), nullptr);
-      for (size_t i = 0; i < inputs.size(); ++i) {
-        values[graph_.inputs[i]] = captured->inputs[i];
-        owners[graph_.inputs[i]] = device_backend_;
-      }
+      for (ValueId id : graph_.inputs) owners[id] = device_backend_;
       fixed_outputs_ = &captured->outputs;
       auto work = device_backend_->capture([&] { return run_steps(arenas, values, owners); });
       fixed_outputs_ = nullptr;
@@ -298,10 +302,8 @@ Result<std::vector<Tensor>> Plan::run(RunContext& context, std::span<const Tenso
     warmed_up_ = true;
   }
   FOVEA_ASSIGN_OR_RETURN(ArenaBases arenas, reserve_arenas(context));
-  std::vector<Tensor> values(slots_.size());
-  for (size_t v = 0; v < known_.size(); ++v) values[v] = known_[v];
+  std::vector<Tensor> values = initial_values(inputs);
   std::vector<Backend*> owners(slots_.size(), nullptr);
-  for (size_t i = 0; i < inputs.size(); ++i) values[graph_.inputs[i]] = inputs[i];
   FOVEA_RETURN_IF_ERROR(run_steps(arenas, values, owners));
 
   std::vector<Tensor> outputs;

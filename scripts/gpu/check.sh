@@ -78,15 +78,16 @@ done
 FOVEA_LIBS=$STAGE/lib$CUDA_DIRS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 fv() { LD_LIBRARY_PATH=$FOVEA_LIBS "$@"; }
 FOVEA=$BUILD/apps/fovea
+LINKED=$(fv ldd "$FOVEA" "$BUILD/lib/fovea/libfovea_cuda.so")
 {
   echo "commit: $FOVEA_COMMIT"
   nvidia-smi 2>&1 | head -15
   echo "glibc: $(ldd --version | head -1)"
   echo "Fovea's LD_LIBRARY_PATH=$FOVEA_LIBS"
-  fv ldd "$BUILD/lib/fovea/libfovea_cuda.so" | grep -E "cud|cublas|not found"
+  echo "$LINKED" | grep -E "=>.*(cud|cublas)|not found" | sed "s/ (0x.*//" | sort -u
   $PY -c 'import torch; print("torch", torch.__version__, "cudnn", torch.backends.cudnn.version())' 2>&1
 } >"$OUT/env.txt" 2>&1
-fv ldd "$FOVEA" "$BUILD/lib/fovea/libfovea_cuda.so" | grep -q "not found" && die "libraries missing: see env.txt"
+echo "$LINKED" | grep -q "not found" && die "libraries missing: see env.txt"
 say "device: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null || echo none)"
 
 # Models: the tests' (build/generated_models, as tests/common/generated_models.cpp names them)

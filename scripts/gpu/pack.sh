@@ -58,11 +58,12 @@ while [ ${#queue[@]} -gt 0 ]; do
     if is_device_own "$name" || is_stubbed "$name" || [[ $name == libfovea.so* ]]; then continue; fi
     cp -L "$path" "$STAGE/lib/$name"
     queue+=("$path")
-  done < <(ldd "$obj" | awk '$2 == "=>" { print $1, ($3 == "not" ? "" : $3) }' |
-    while read -r n p; do
-      # ldd lists the whole closure; keep this object's direct needs only
-      readelf -d "$obj" | grep -q "(NEEDED).*\[$n\]" && echo "$n $p"
-    done)
+  done < <(
+    # ldd lists the whole closure with paths; keep this object's direct needs (DT_NEEDED) only
+    needed=" $(readelf -d "$obj" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
+    ldd "$obj" | awk '$2 == "=>" { print $1, ($3 == "not" ? "" : $3) }' |
+      while read -r n p; do [[ $needed == *" $n "* ]] && echo "$n $p"; done
+  )
 done
 
 # Stubs: every symbol the packed objects import that neither they, glibc nor CUDA define goes

@@ -39,6 +39,8 @@ class ConvKernel final : public CudaKernel {
     inner_ = 1;
     for (size_t i = 2; i < d.y_dims.size(); ++i) inner_ *= d.y_dims[i];
     count_ = int64_t{d.y_dims[0]} * channels_ * inner_;
+    x_count_ = 1;
+    for (int dim : d.x_dims) x_count_ *= dim;
     FOVEA_RETURN_IF_ERROR(set_tensor(x_desc_, d.x_dims));
     FOVEA_RETURN_IF_ERROR(set_tensor(y_desc_, d.y_dims));
     std::vector<int> bias_dims(d.y_dims.size(), 1);
@@ -108,10 +110,7 @@ class ConvKernel final : public CudaKernel {
             cudaMemsetAsync(y, 0, count_ * sizeof(float), ctx_->stream()), "cudaMemsetAsync"));
       }
       return cudnn_check(
-          cudnnConvolutionBiasActivationForward(
-              ctx_->cudnn(), &one, x_desc_.get(), x, w_desc_.get(), w, conv_desc_.get(), algorithm_,
-              ws, workspace_bytes_, &alpha2, y_desc_.get(), sum ? sum : y, bias_desc_.get(),
-              bias ? bias : fptr(zero_bias_), act_desc_.get(), y_desc_.get(), y),
+          fused_forward(x, w, sum ? sum : y, alpha2, bias ? bias : fptr(zero_bias_), y, ws),
           "cudnnConvolutionBiasActivationForward");
     }
     if (sum != nullptr && sum != y) {
@@ -179,31 +178,29 @@ class ConvKernel final : public CudaKernel {
     const Tensor& w = input({}, 1);
     const Tensor& bias = has_bias_ ? input({}, 2) : zero_bias_;
     if (w.empty() || bias.empty()) return Status::ok();  // computed at run time: nothing to try
-    int64_t x_count = 1;
-    int dims[CUDNN_DIM_MAX];
-    int strides[CUDNN_DIM_MAX];
-    int rank = 0;
-    cudnnDataType_t type;
-    FOVEA_RETURN_IF_ERROR(cudnn_check(
-        cudnnGetTensorNdDescriptor(x_desc_.get(), CUDNN_DIM_MAX, &type, &rank, dims, strides),
-        "cudnnGetTensorNdDescriptor"));
-    for (int i = 0; i < rank; ++i) x_count *= dims[i];
-    FOVEA_ASSIGN_OR_RETURN(Tensor x, ctx_->allocate(DType::kFloat32, {x_count}));
+    FOVEA_ASSIGN_OR_RETURN(Tensor x, ctx_->allocate(DType::kFloat32, {x_count_}));
     FOVEA_ASSIGN_OR_RETURN(Tensor y, ctx_->allocate(DType::kFloat32, {count_}));
     FOVEA_RETURN_IF_ERROR(cuda_check(
         cudaMemsetAsync(x.raw_data(), 0, x.byte_size(), ctx_->stream()), "cudaMemsetAsync"));
     FOVEA_RETURN_IF_ERROR(cuda_check(
         cudaMemsetAsync(y.raw_data(), 0, y.byte_size(), ctx_->stream()), "cudaMemsetAsync"));
     FOVEA_ASSIGN_OR_RETURN(void* ws, ctx_->workspace(workspace_bytes_));
-    const float one = 1.0f, zero = 0.0f;
-    const cudnnStatus_t status = cudnnConvolutionBiasActivationForward(
-        ctx_->cudnn(), &one, x_desc_.get(), x.data<float>(), w_desc_.get(), w.data<float>(),
-        conv_desc_.get(), algorithm_, ws, workspace_bytes_, &zero, y_desc_.get(), y.data<float>(),
-        bias_desc_.get(), bias.data<float>(), act_desc_.get(), y_desc_.get(), y.data<float>());
+    const cudnnStatus_t status = fused_forward(x.data<float>(), w.data<float>(), y.data<float>(),
+                                               0.0f, bias.data<float>(), y.data<float>(), ws);
     const Status synced = ctx_->synchronize();
     (void)cudaGetLastError();
     if (status != CUDNN_STATUS_SUCCESS || !synced.is_ok()) fused_ = false;
     return Status::ok();
+  }
+
+  // y = relu(conv(x, w) + alpha2 * z + bias), in one cuDNN call.
+  cudnnStatus_t fused_forward(const float* x, const float* w, const float* z, float alpha2,
+                              const float* bias, float* y, void* ws) const {
+    const float one = 1.0f;
+    return cudnnConvolutionBiasActivationForward(
+        ctx_->cudnn(), &one, x_desc_.get(), x, w_desc_.get(), w, conv_desc_.get(), algorithm_, ws,
+        workspace_bytes_, &alpha2, y_desc_.get(), z, bias_desc_.get(), bias, act_desc_.get(),
+        y_desc_.get(), y);
   }
 
   TensorDesc x_desc_, y_desc_, bias_desc_;
@@ -213,7 +210,7 @@ class ConvKernel final : public CudaKernel {
   Activation act_;
   bool fused_ = false, has_sum_ = false, has_bias_ = false;
   int channels_ = 1;
-  int64_t inner_ = 1, count_ = 0;
+  int64_t inner_ = 1, count_ = 0, x_count_ = 0;
   cudnnConvolutionFwdAlgo_t algorithm_ = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
   size_t workspace_bytes_ = 0;
   Tensor zero_bias_;
