@@ -99,49 +99,45 @@ TEST(CudaSupports, ConvDeclinesAsymmetricPadsAndUnknownAttributes) {
   EXPECT_FALSE(cuda::conv_supports(request_for(unknown)));
 }
 
-TEST(CudaSupports, PoolingTakesCeilModeForMaxOnly) {
-  Attributes floor;
-  floor.set("kernel_shape", Ints{3, 3});
-  floor.set("strides", Ints{2, 2});
-  floor.set("pads", Ints{1, 1, 1, 1});
-  EXPECT_TRUE(cuda::pool_supports(request_for(one_node_graph("MaxPool", {{1, 8, 16, 16}}, floor))));
-  Attributes ceil;
-  ceil.set("kernel_shape", Ints{3, 3});
-  ceil.set("strides", Ints{2, 2});
-  ceil.set("ceil_mode", int64_t{1});
-  // MaxPool pre-pads with -inf; an average would count the extra positions, so it declines.
-  EXPECT_TRUE(cuda::pool_supports(request_for(one_node_graph("MaxPool", {{1, 8, 16, 16}}, ceil))));
-  EXPECT_FALSE(
-      cuda::pool_supports(request_for(one_node_graph("AveragePool", {{1, 8, 16, 16}}, ceil))));
+TEST(CudaSupports, PoolingTakesEveryWindowTheReferenceDoes) {
+  // cuDNN's own padding, ceil_mode, asymmetric pads (the direct kernel), windows wholly in the
+  // padding, dilations, 1 to 3 spatial dims: all taken.
+  const std::vector<std::pair<Shape, Attributes>> windows = {
+      {{1, 8, 16, 16},
+       attrs({{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}})},
+      {{1, 8, 16, 16},
+       attrs({{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"ceil_mode", int64_t{1}}})},
+      {{1, 4, 6, 6}, attrs({{"kernel_shape", Ints{7, 7}}, {"pads", Ints{0, 0, 1, 1}}})},
+      {{1, 4, 6, 6}, attrs({{"kernel_shape", Ints{2, 2}}, {"pads", Ints{2, 2, 2, 2}}})},
+      {{1, 4, 13, 13},
+       attrs({{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 0, 0}}})},
+      {{2, 3, 17}, attrs({{"kernel_shape", Ints{3}}, {"dilations", Ints{2}}})},
+      {{1, 2, 5, 6, 7}, attrs({{"kernel_shape", Ints{2, 3, 2}}})},
+  };
+  for (const auto& [shape, a] : windows) {
+    for (const char* op : {"MaxPool", "AveragePool"}) {
+      EXPECT_TRUE(cuda::pool_supports(request_for(one_node_graph(op, {shape}, a))))
+          << op << " on " << shape_to_string(shape);
+    }
+  }
   EXPECT_TRUE(cuda::global_pool_supports(
       request_for(one_node_graph("GlobalAveragePool", {{2, 8, 7, 7}}, {}))));
-}
-
-TEST(CudaSupports, MaxPoolTakesPadsThatLeaveTrailingInputOut) {
-  // 13 + 1 begin pad, kernel 3, stride 2: six windows, the last input row unread.
-  Attributes a;
-  a.set("kernel_shape", Ints{3, 3});
-  a.set("strides", Ints{2, 2});
-  a.set("pads", Ints{1, 1, 0, 0});
-  EXPECT_TRUE(cuda::pool_supports(request_for(one_node_graph("MaxPool", {{1, 4, 13, 13}}, a))));
-}
-
-TEST(CudaSupports, PoolingDeclinesWindowsWhollyInThePadding) {
-  Attributes a;
-  a.set("kernel_shape", Ints{2, 2});
-  a.set("pads", Ints{2, 2, 2, 2});
-  EXPECT_FALSE(cuda::pool_supports(request_for(one_node_graph("AveragePool", {{1, 4, 6, 6}}, a))));
-  EXPECT_FALSE(cuda::pool_supports(request_for(one_node_graph("MaxPool", {{1, 4, 6, 6}}, a))));
-  a.set("pads", Ints{1, 1, 1, 1});
-  EXPECT_TRUE(cuda::pool_supports(request_for(one_node_graph("AveragePool", {{1, 4, 6, 6}}, a))));
+  // Attributes the kernels would ignore, and MaxPool's Indices output, decline.
+  Attributes unknown = attrs({{"kernel_shape", Ints{2, 2}}, {"frobnicate", int64_t{1}}});
+  EXPECT_FALSE(
+      cuda::pool_supports(request_for(one_node_graph("MaxPool", {{1, 4, 6, 6}}, unknown))));
+  Graph with_indices =
+      one_node_graph("MaxPool", {{1, 4, 6, 6}}, attrs({{"kernel_shape", Ints{2, 2}}}));
+  KernelRequest two_outputs = request_for(with_indices);
+  two_outputs.outputs.push_back(two_outputs.outputs[0]);
+  EXPECT_FALSE(cuda::pool_supports(two_outputs));
 }
 
 TEST(CudaSupports, LrnTakesWindowsCuDnnAllows) {
   for (int64_t size : {1, 4, 5, 16}) {
     Attributes a;
     a.set("size", size);
-    EXPECT_TRUE(cuda::lrn_supports(request_for(one_node_graph("LRN", {{1, 16, 5, 5}}, a))))
-        << size;
+    EXPECT_TRUE(cuda::lrn_supports(request_for(one_node_graph("LRN", {{1, 16, 5, 5}}, a)))) << size;
   }
   Attributes too_wide;
   too_wide.set("size", int64_t{CUDNN_LRN_MAX_N + 1});

@@ -127,6 +127,39 @@ const std::vector<OpCase>& cases() {
                                      {"pads", Ints{1, 1, 1, 1}},
                                      {"count_include_pad", int64_t{1}}}));
        }},
+      // The direct pooling kernel: geometry cuDNN's pooling cannot express.
+      {"avgpool_asymmetric_exclude_pad",  // Inception v1's last pool in the model zoo
+       [] {
+         return one_node_graph("AveragePool", {{2, 8, 6, 6}},
+                               with({{"kernel_shape", Ints{7, 7}}, {"pads", Ints{0, 0, 1, 1}}}));
+       }},
+      {"avgpool_ceil_include_pad",
+       [] {
+         return one_node_graph("AveragePool", {{1, 4, 14, 14}},
+                               with({{"kernel_shape", Ints{3, 3}},
+                                     {"strides", Ints{2, 2}},
+                                     {"pads", Ints{1, 1, 1, 1}},
+                                     {"ceil_mode", int64_t{1}},
+                                     {"count_include_pad", int64_t{1}}}));
+       }},
+      {"pool_windows_wholly_in_padding",
+       [] {
+         return one_node_graph("AveragePool", {{1, 2, 6, 6}},
+                               with({{"kernel_shape", Ints{2, 2}},
+                                     {"strides", Ints{2, 2}},
+                                     {"pads", Ints{2, 2, 2, 2}}}));
+       }},
+      {"maxpool_dilated_1d",
+       [] {
+         return one_node_graph("MaxPool", {{2, 3, 17}},
+                               with({{"kernel_shape", Ints{3}}, {"dilations", Ints{2}}}));
+       }},
+      {"maxpool_3d_asymmetric",
+       [] {
+         return one_node_graph(
+             "MaxPool", {{1, 2, 5, 6, 7}},
+             with({{"kernel_shape", Ints{2, 3, 2}}, {"pads", Ints{0, 1, 1, 1, 0, 0}}}));
+       }},
       {"global_avg",
        [] {
          return one_node_graph("GlobalAveragePool", {{2, 8, 7, 7}}, {});

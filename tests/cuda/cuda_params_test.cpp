@@ -82,28 +82,47 @@ TEST(CudaParams, PoolMapsWindowAndDeclinesWhatCudnnCannotDo) {
   EXPECT_FALSE(map_pool(dilated, {1, 1, 8, 8}, {1, 1, 6, 6}).is_ok());
 }
 
-TEST(CudaParams, MaxPoolPrePadsWhatCudnnCannotPad) {
-  // GoogLeNet's 3x3/2 ceil_mode pool on 114: ONNX gives 57, floor pooling 56 without help.
+TEST(CudaParams, DirectPoolTakesWhatCudnnCannotExpress) {
+  // GoogLeNet's 3x3/2 ceil_mode pool on 114: ONNX gives 57 where cuDNN's floor gives 56.
   const SpatialParams ceil = params_2d({3, 3}, {2, 2}, {0, 0}, {0, 0}, {57, 57});
-  auto d = map_max_pool_prepadded(ceil, {1, 64, 114, 114}, {1, 64, 57, 57});
+  auto d = map_direct_pool(ceil, {2, 64, 114, 114}, {2, 64, 57, 57}, true, false);
   ASSERT_TRUE(d.is_ok()) << d.status().message();
-  EXPECT_EQ(d->pool.x_dims, (Ints{1, 64, 115, 115}));
-  EXPECT_EQ(d->pool.pads, (Ints{0, 0}));
-  EXPECT_EQ(d->pad.outer, 64);
-  EXPECT_EQ(d->pad.in[0], 114);
-  EXPECT_EQ(d->pad.out[0], 115);
-  EXPECT_EQ(d->pad.begin[0], 0);
-  EXPECT_EQ(d->pad.out[2], 1);  // two spatial dims: the third stays unit
-  // Asymmetric pads [top, left, bottom, right] = [0, 1, 1, 0].
+  EXPECT_EQ(d->planes, 128);
+  // Two spatial dims sit last; the first of the three stays unit.
+  EXPECT_EQ(d->in[0], 1);
+  EXPECT_EQ(d->in[1], 114);
+  EXPECT_EQ(d->out[2], 57);
+  EXPECT_EQ(d->kernel[0], 1);
+  EXPECT_EQ(d->kernel[1], 3);
+  EXPECT_EQ(d->strides[2], 2);
+  EXPECT_TRUE(d->max);
+  // Asymmetric pads [top, left, bottom, right] = [0, 1, 1, 0], averaged with the pads counted.
   const SpatialParams asym = params_2d({2, 2}, {1, 1}, {0, 1}, {1, 0}, {7, 7});
-  auto a = map_max_pool_prepadded(asym, {1, 2, 7, 7}, {1, 2, 7, 7});
+  auto a = map_direct_pool(asym, {1, 2, 7, 7}, {1, 2, 7, 7}, false, true);
   ASSERT_TRUE(a.is_ok()) << a.status().message();
-  EXPECT_EQ(a->pool.x_dims, (Ints{1, 2, 8, 8}));  // one row below, one column left
-  EXPECT_EQ(a->pad.begin[0], 0);
-  EXPECT_EQ(a->pad.begin[1], 1);
-  SpatialParams dilated = params_2d({2, 2}, {1, 1}, {0, 0}, {0, 0}, {6, 6});
-  dilated.dilations = {2, 2};
-  EXPECT_FALSE(map_max_pool_prepadded(dilated, {1, 1, 8, 8}, {1, 1, 6, 6}).is_ok());
+  EXPECT_EQ(a->pads_begin[1], 0);
+  EXPECT_EQ(a->pads_begin[2], 1);
+  EXPECT_EQ(a->pads_end[1], 1);
+  EXPECT_EQ(a->pads_end[2], 0);
+  EXPECT_FALSE(a->max);
+  EXPECT_TRUE(a->count_include_pad);
+  // A 1-D dilated pool: its one spatial dim is the last.
+  SpatialParams dilated = params_2d({3, 3}, {1, 1}, {0, 0}, {0, 0}, {13, 13});
+  dilated.kernel = {3};
+  dilated.strides = {1};
+  dilated.dilations = {2};
+  dilated.pads_begin = {0};
+  dilated.pads_end = {0};
+  dilated.output_spatial = {13};
+  auto one = map_direct_pool(dilated, {2, 3, 17}, {2, 3, 13}, true, false);
+  ASSERT_TRUE(one.is_ok()) << one.status().message();
+  EXPECT_EQ(one->in[2], 17);
+  EXPECT_EQ(one->dilations[2], 2);
+  EXPECT_EQ(one->in[1], 1);
+  // An output shape that is not the pooling's is refused, as is a rank beyond three spatial dims.
+  EXPECT_FALSE(map_direct_pool(ceil, {2, 64, 114, 114}, {2, 64, 56, 56}, true, false).is_ok());
+  EXPECT_FALSE(
+      map_direct_pool(ceil, {1, 1, 2, 114, 114, 1}, {1, 1, 2, 57, 57, 1}, true, false).is_ok());
 }
 
 TEST(CudaParams, GlobalPoolWindowIsTheWholeSpatialExtent) {

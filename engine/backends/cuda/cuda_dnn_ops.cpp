@@ -1,8 +1,9 @@
 // cuDNN's non-convolution primitives: MaxPool/AveragePool and the global pools
-// (cudnnPoolingForward), LRN (cudnnLRNCrossChannelForward), Softmax/LogSoftmax
-// (cudnnSoftmaxForward over a [n, c, inner, 1] view), inference BatchNormalization.
-#include <limits>
+// (cudnnPoolingForward, or the direct pooling kernel where cuDNN cannot express the window), LRN
+// (cudnnLRNCrossChannelForward), Softmax/LogSoftmax (cudnnSoftmaxForward over a [n, c, inner, 1]
+// view), inference BatchNormalization.
 #include <optional>
+#include <variant>
 
 #include "engine/backends/cuda/cuda_common.h"
 #include "engine/backends/cuda/cuda_kernels.h"
@@ -18,21 +19,21 @@ constexpr float kBnDefaultEpsilon = 1e-5f;  // engine/ops/batch_norm.cpp's
 constexpr int64_t kSoftmaxDefaultAxis = -1;
 constexpr int kBatchNormInputs = 5;  // X, scale, B, mean, var
 
-// Every pooling op: one input and one output descriptor and a pooling descriptor. A MaxPool
-// whose padding cuDNN cannot express first copies its input into a -inf-padded buffer.
+cudnnPoolingMode_t pool_mode(const Node& node) {
+  if (node.op_type == "MaxPool" || node.op_type == "GlobalMaxPool") {
+    return CUDNN_POOLING_MAX_DETERMINISTIC;
+  }
+  return node.attrs.get_int("count_include_pad", 0) != 0
+             ? CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING
+             : CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING;
+}
+
+// Every pooling op through cuDNN: one input and one output descriptor and a pooling descriptor.
 class PoolKernel final : public CudaKernel {
  public:
   using CudaKernel::CudaKernel;
 
-  Status prepare(const PoolDescriptors& d, cudnnPoolingMode_t mode,
-                 std::optional<PadGeometry> pad = std::nullopt) {
-    pad_ = pad;
-    if (pad_) {  // the padded copy lives in the shared workspace, reserved now
-      padded_bytes_ =
-          static_cast<size_t>(pad_->outer * pad_->out[0] * pad_->out[1] * pad_->out[2]) *
-          sizeof(float);
-      FOVEA_RETURN_IF_ERROR(ctx_->workspace(padded_bytes_).status());
-    }
+  Status prepare(const PoolDescriptors& d, cudnnPoolingMode_t mode) {
     FOVEA_RETURN_IF_ERROR(set_tensor(x_desc_, d.x_dims));
     FOVEA_RETURN_IF_ERROR(set_tensor(y_desc_, d.y_dims));
     return cudnn_check(
@@ -45,57 +46,53 @@ class PoolKernel final : public CudaKernel {
  protected:
   Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
     const float one = 1.0f, zero = 0.0f;
-    const float* x = fptr(input(inputs, 0));
-    if (pad_) {
-      // Not a pool block per run: a recorded graph must find the same memory on every replay.
-      FOVEA_ASSIGN_OR_RETURN(void* padded, ctx_->workspace(padded_bytes_));
-      FOVEA_RETURN_IF_ERROR(cuda_check(launch_pad(ctx_->stream(), x, static_cast<float*>(padded),
-                                                  *pad_, -std::numeric_limits<float>::infinity()),
-                                       "pad kernel"));
-      x = static_cast<const float*>(padded);
-    }
-    return cudnn_check(cudnnPoolingForward(ctx_->cudnn(), pool_desc_.get(), &one, x_desc_.get(), x,
-                                           &zero, y_desc_.get(), fptr(outputs[0])),
-                       "cudnnPoolingForward");
+    return cudnn_check(
+        cudnnPoolingForward(ctx_->cudnn(), pool_desc_.get(), &one, x_desc_.get(),
+                            fptr(input(inputs, 0)), &zero, y_desc_.get(), fptr(outputs[0])),
+        "cudnnPoolingForward");
   }
 
  private:
   TensorDesc x_desc_, y_desc_;
   PoolDesc pool_desc_;
-  std::optional<PadGeometry> pad_;
-  size_t padded_bytes_ = 0;
 };
 
-// cuDNN's own padding where it fits; else (MaxPool only: -inf padding is exact for max) a
-// pre-padded input.
-struct PoolChoice {
-  PoolDescriptors pool;
-  std::optional<PadGeometry> pad;  // set: pre-pad the input as it says
-};
+// MaxPool/AveragePool geometry cuDNN cannot express (asymmetric pads, ceil_mode that adds a
+// row, dilations, windows wholly in the padding): the reference's loop as one kernel.
+class DirectPoolKernel final : public CudaKernel {
+ public:
+  DirectPoolKernel(ContextPtr ctx, const KernelRequest& r, const PoolGeometry& g)
+      : CudaKernel(std::move(ctx), r), geometry_(g) {}
 
-Result<PoolChoice> pool_descriptors(const KernelRequest& r) {
-  FOVEA_ASSIGN_OR_RETURN(SpatialParams p, resolve_pool(*r.node, r.inputs[0].shape));
-  auto direct = map_pool(p, r.inputs[0].shape, r.outputs[0].shape);
-  if (direct.is_ok()) return PoolChoice{std::move(direct).value(), std::nullopt};
-  if (r.node->op_type != "MaxPool") return direct.status();
-  FOVEA_ASSIGN_OR_RETURN(PrePaddedPool padded,
-                         map_max_pool_prepadded(p, r.inputs[0].shape, r.outputs[0].shape));
-  return PoolChoice{std::move(padded.pool), padded.pad};
-}
-
-cudnnPoolingMode_t pool_mode(const Node& node) {
-  if (node.op_type == "MaxPool" || node.op_type == "GlobalMaxPool") {
-    return CUDNN_POOLING_MAX_DETERMINISTIC;
+ protected:
+  Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
+    return cuda_check(
+        launch_pool(ctx_->stream(), fptr(input(inputs, 0)), fptr(outputs[0]), geometry_),
+        "pooling kernel");
   }
-  return node.attrs.get_int("count_include_pad", 0) != 0
-             ? CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING
-             : CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING;
+
+ private:
+  PoolGeometry geometry_;
+};
+
+// cuDNN's pooling where it expresses the window, else the direct kernel.
+using PoolChoice = std::variant<PoolDescriptors, PoolGeometry>;
+
+Result<PoolChoice> pool_choice(const KernelRequest& r) {
+  FOVEA_ASSIGN_OR_RETURN(SpatialParams p, resolve_pool(*r.node, r.inputs[0].shape));
+  auto cudnn = map_pool(p, r.inputs[0].shape, r.outputs[0].shape);
+  if (cudnn.is_ok()) return PoolChoice{std::move(cudnn).value()};
+  FOVEA_ASSIGN_OR_RETURN(
+      PoolGeometry direct,
+      map_direct_pool(p, r.inputs[0].shape, r.outputs[0].shape, r.node->op_type == "MaxPool",
+                      r.node->attrs.get_int("count_include_pad", 0) != 0));
+  return PoolChoice{direct};
 }
 
-Result<KernelPtr> make_pool(const ContextPtr& ctx, const KernelRequest& r, const PoolDescriptors& d,
-                            std::optional<PadGeometry> pad = std::nullopt) {
+Result<KernelPtr> make_pool(const ContextPtr& ctx, const KernelRequest& r,
+                            const PoolDescriptors& d) {
   auto kernel = std::make_unique<PoolKernel>(ctx, r);
-  FOVEA_RETURN_IF_ERROR(kernel->prepare(d, pool_mode(*r.node), pad).with_context(r.describe()));
+  FOVEA_RETURN_IF_ERROR(kernel->prepare(d, pool_mode(*r.node)).with_context(r.describe()));
   return KernelPtr(std::move(kernel));
 }
 
@@ -210,12 +207,13 @@ bool pool_supports(const KernelRequest& r) {
                                        "ceil_mode", "storage_order"})
              : plain_float_request(r, {"kernel_shape", "strides", "dilations", "pads", "auto_pad",
                                        "ceil_mode", "count_include_pad"});
-  return attrs_ok && one_in_one_out(r) && pool_descriptors(r).is_ok();
+  return attrs_ok && one_in_one_out(r) && pool_choice(r).is_ok();
 }
 
 Result<KernelPtr> pool_prepare(const ContextPtr& ctx, const KernelRequest& r) {
-  FOVEA_ASSIGN_OR_RETURN(PoolChoice choice, pool_descriptors(r));
-  return make_pool(ctx, r, choice.pool, choice.pad);
+  FOVEA_ASSIGN_OR_RETURN(PoolChoice choice, pool_choice(r));
+  if (const auto* d = std::get_if<PoolDescriptors>(&choice)) return make_pool(ctx, r, *d);
+  return KernelPtr(new DirectPoolKernel(ctx, r, std::get<PoolGeometry>(choice)));
 }
 
 bool global_pool_supports(const KernelRequest& r) {

@@ -1,7 +1,9 @@
 // Elementwise CUDA kernels: activations (with an optional per-channel bias, the epilogue of
 // convolutions and GEMMs whose activation cuDNN cannot fuse), broadcast binary ops, broadcast
-// copies. Grid-stride loops, 64-bit indices. The math mirrors engine/ops/activations.cpp.
+// copies, padding, and pooling where cuDNN's cannot express the window. Grid-stride loops,
+// 64-bit indices. The math mirrors engine/ops/activations.cpp and engine/ops/pool.cpp.
 #include "engine/backends/cuda/cuda_kernels.h"
+#include "engine/backends/cuda/cuda_pool_math.h"
 
 namespace fovea::cuda {
 namespace {
@@ -109,7 +111,21 @@ __global__ void pad_kernel(const float* x, float* y, int64_t count, PadGeometry 
   }
 }
 
+__global__ void pool_kernel(const float* x, float* y, int64_t count, PoolGeometry g) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < count;
+       i += int64_t{blockDim.x} * gridDim.x) {
+    y[i] = pool_output(x, g, i);
+  }
+}
+
 }  // namespace
+
+cudaError_t launch_pool(cudaStream_t stream, const float* x, float* y, const PoolGeometry& pool) {
+  const int64_t count = pool.planes * pool.out[0] * pool.out[1] * pool.out[2];
+  if (count == 0) return cudaSuccess;
+  pool_kernel<<<blocks_for(count), kThreads, 0, stream>>>(x, y, count, pool);
+  return cudaGetLastError();
+}
 
 cudaError_t launch_pad(cudaStream_t stream, const float* x, float* y, const PadGeometry& pad,
                        float fill) {

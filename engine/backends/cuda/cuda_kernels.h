@@ -26,4 +26,7 @@ cudaError_t launch_broadcast_copy(cudaStream_t stream, const float* x, float* y,
 cudaError_t launch_pad(cudaStream_t stream, const float* x, float* y, const PadGeometry& pad,
                        float fill);
 
+// y = MaxPool/AveragePool of x over `pool` (x and y row-major [planes, in...] / [planes, out...]).
+cudaError_t launch_pool(cudaStream_t stream, const float* x, float* y, const PoolGeometry& pool);
+
 }  // namespace fovea::cuda

@@ -99,38 +99,30 @@ Result<PoolDescriptors> map_pool(const SpatialParams& p, const Shape& x, const S
   return d;
 }
 
-Result<PrePaddedPool> map_max_pool_prepadded(const SpatialParams& p, const Shape& x,
-                                             const Shape& y) {
+Result<PoolGeometry> map_direct_pool(const SpatialParams& p, const Shape& x, const Shape& y,
+                                     bool max, bool count_include_pad) {
   const size_t spatial = p.kernel.size();
   if (x.size() < 3 || x.size() > 5 || y.size() != x.size() || spatial != x.size() - 2) {
-    return unsupported("pooling rank " + std::to_string(x.size()) + " (cuDNN: 3 to 5)");
+    return unsupported("pooling rank " + std::to_string(x.size()) + " (1 to 3 spatial dims)");
   }
-  PrePaddedPool r;
-  Shape padded = x;
-  r.pad.outer = x[0] * x[1];
+  const Spatial3d s = lift_to_3d(p, x);
+  PoolGeometry g;
+  g.planes = x[0] * x[1];
+  for (size_t i = 0; i < 3; ++i) {
+    g.in[i] = s.in[i];
+    g.out[i] = s.out[i];
+    g.kernel[i] = s.kernel[i];
+    g.strides[i] = s.strides[i];
+    g.dilations[i] = s.dilations[i];
+    g.pads_begin[i] = s.pads_begin[i];
+    g.pads_end[i] = s.pads_end[i];
+  }
   for (size_t i = 0; i < spatial; ++i) {
-    if (p.dilations[i] != 1) return unsupported("dilated pooling");
-    if (p.pads_begin[i] < 0 || p.pads_begin[i] >= p.kernel[i]) {
-      return unsupported("pooling padding outside [0, kernel)");
-    }
-    // The smallest end padding for which floor pooling yields y's size: the last window
-    // starts at (out - 1) * stride and spans kernel elements.
-    const int64_t in = x[i + 2] + p.pads_begin[i];
-    // Below 0 (floor mode drops trailing input): no end padding; map_pool checks the size.
-    const int64_t end = std::max<int64_t>(0, (y[i + 2] - 1) * p.strides[i] + p.kernel[i] - in);
-    if (end >= p.kernel[i] + p.strides[i]) {
-      return unsupported("pooling output size has no padded equivalent");
-    }
-    padded[i + 2] = in + end;
-    r.pad.in[i] = x[i + 2];
-    r.pad.out[i] = padded[i + 2];
-    r.pad.begin[i] = p.pads_begin[i];
+    if (y[i + 2] != g.out[3 - spatial + i]) return unsupported("pooling output size differs");
   }
-  SpatialParams unpadded = p;
-  std::fill(unpadded.pads_begin.begin(), unpadded.pads_begin.end(), 0);
-  std::fill(unpadded.pads_end.begin(), unpadded.pads_end.end(), 0);
-  FOVEA_ASSIGN_OR_RETURN(r.pool, map_pool(unpadded, padded, y));
-  return r;
+  g.max = max;
+  g.count_include_pad = count_include_pad;
+  return g;
 }
 
 Result<PoolDescriptors> map_global_pool(const Shape& x) {

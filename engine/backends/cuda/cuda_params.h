@@ -35,15 +35,10 @@ struct PoolDescriptors {
 // MaxPool/AveragePool: no dilation, symmetric pads, and cuDNN's floor output size must equal
 // ONNX's (ceil_mode that adds a row does not map).
 Result<PoolDescriptors> map_pool(const SpatialParams& p, const Shape& x, const Shape& y);
-// MaxPool geometry cuDNN's pooling cannot express (asymmetric pads, ceil_mode): the input is
-// first copied into a -inf-filled buffer padded so that unpadded cuDNN pooling gives ONNX's
-// output; `pad` says how. Fails for dilation or when no such padding exists.
-struct PrePaddedPool {
-  PoolDescriptors pool;  // over the padded buffer, with zero padding
-  PadGeometry pad;
-};
-Result<PrePaddedPool> map_max_pool_prepadded(const SpatialParams& p, const Shape& x,
-                                             const Shape& y);
+// Any MaxPool/AveragePool geometry with one to three spatial dims, for the direct pooling
+// kernel (where map_pool fails); `y` must be the output shape resolve_pool computed.
+Result<PoolGeometry> map_direct_pool(const SpatialParams& p, const Shape& x, const Shape& y,
+                                     bool max, bool count_include_pad);
 // GlobalAveragePool/GlobalMaxPool: one window over every spatial dim.
 Result<PoolDescriptors> map_global_pool(const Shape& x);
 

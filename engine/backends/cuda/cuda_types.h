@@ -37,13 +37,29 @@ struct BroadcastIndex {
   int64_t b_strides[kMaxBroadcastRank] = {};
 };
 
-// Copies x into a larger buffer at an offset, filling the rest (pooling geometry cuDNN cannot
-// express: asymmetric pads, ceil_mode). Up to three spatial dims; absent ones are 1 / 0.
+// Copies x into a larger buffer at an offset, filling the rest (convolution padding cuDNN cannot
+// express: asymmetric pads). Up to three spatial dims; absent ones are 1 / 0.
 struct PadGeometry {
   int64_t outer = 1;             // N * C
   int64_t in[3] = {1, 1, 1};     // x's spatial dims
   int64_t out[3] = {1, 1, 1};    // the padded buffer's
   int64_t begin[3] = {0, 0, 0};  // where x starts inside it
+};
+
+// MaxPool/AveragePool computed as the reference computes them (engine/ops/pool.cpp), for the
+// geometry cuDNN's pooling cannot express: asymmetric pads, ceil_mode, dilations, windows
+// wholly in the padding. Up to three spatial dims; absent ones are 1 / 0.
+struct PoolGeometry {
+  int64_t planes = 1;  // N * C
+  int64_t in[3] = {1, 1, 1};
+  int64_t out[3] = {1, 1, 1};
+  int64_t kernel[3] = {1, 1, 1};
+  int64_t strides[3] = {1, 1, 1};
+  int64_t dilations[3] = {1, 1, 1};
+  int64_t pads_begin[3] = {0, 0, 0};
+  int64_t pads_end[3] = {0, 0, 0};
+  bool max = true;                 // else average
+  bool count_include_pad = false;  // average: divide by the taps on the input and explicit pads
 };
 
 }  // namespace fovea::cuda
