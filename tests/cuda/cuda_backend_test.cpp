@@ -133,6 +133,17 @@ TEST(CudaSupports, PoolingTakesEveryWindowTheReferenceDoes) {
   EXPECT_FALSE(cuda::pool_supports(two_outputs));
 }
 
+TEST(CudaSupports, ConstantOfShapeTakesFloatFills) {
+  Graph fill = one_node_graph("ConstantOfShape", {}, attrs({{"value", float_tensor({1}, {0.5f})}}),
+                              {int64_tensor({2}, {3, 4})});
+  EXPECT_TRUE(cuda::constant_of_shape_supports(request_for(fill)));
+  Graph zeros = one_node_graph("ConstantOfShape", {}, {}, {int64_tensor({2}, {3, 4})});
+  EXPECT_TRUE(cuda::constant_of_shape_supports(request_for(zeros)));
+  Graph integers = one_node_graph("ConstantOfShape", {}, attrs({{"value", int64_tensor({1}, {7})}}),
+                                  {int64_tensor({2}, {3, 4})});
+  EXPECT_FALSE(cuda::constant_of_shape_supports(request_for(integers)));
+}
+
 TEST(CudaSupports, LrnTakesWindowsCuDnnAllows) {
   for (int64_t size : {1, 4, 5, 16}) {
     Attributes a;

@@ -46,6 +46,18 @@ Graph conv_with_sum(const std::string& activation) {
   return std::move(b.build()).value();
 }
 
+// A ConstantOfShape too large for constant folding (engine/passes: 2^24 elements), added to an
+// input so that the fill is what the output shows.
+Graph constant_of_shape_plus_input() {
+  const Shape shape = {4100, 4096};
+  GraphBuilder b;
+  const ValueId x = b.input("x", DType::kFloat32, shape);
+  const ValueId filled = b.op("ConstantOfShape", {b.constant("shape", int64_tensor({2}, shape))},
+                              with({{"value", float_tensor({1}, {0.75f})}}));
+  b.output(b.op("Add", {x, filled}, {}));
+  return std::move(b.build()).value();
+}
+
 const std::vector<OpCase>& cases() {
   static const std::vector<OpCase> all = {
       {"conv_plain",
@@ -281,6 +293,7 @@ const std::vector<OpCase>& cases() {
        [] {
          return one_node_graph("Concat", {{2, 3, 4}, {2, 3, 2}}, with({{"axis", int64_t{-1}}}));
        }},
+      {"constant_of_shape", constant_of_shape_plus_input},
       {"flatten_output",
        [] {
          return one_node_graph("Flatten", {{2, 3, 4, 4}}, with({{"axis", int64_t{1}}}));

@@ -43,6 +43,7 @@ constexpr OpEntry kOps[] = {
     {"Mul", binary_supports, binary_prepare},
     {"Div", binary_supports, binary_prepare},
     {"Concat", concat_supports, concat_prepare},
+    {"ConstantOfShape", constant_of_shape_supports, constant_of_shape_prepare},
     {"Reshape", copy_supports, copy_prepare},
     {"Flatten", copy_supports, copy_prepare},
     {"Squeeze", copy_supports, copy_prepare},
@@ -85,11 +86,7 @@ class CudaBackend final : public Backend {
 
   const char* name() const override { return "cuda"; }
 
-  bool supports(const KernelRequest& request) const override {
-    if (request.node == nullptr) return false;
-    const OpEntry* entry = find_entry(request.node->op_type);
-    return entry != nullptr && entry->supports(request);
-  }
+  bool supports(const KernelRequest& request) const override { return cuda::takes(request); }
 
   Result<std::unique_ptr<Kernel>> prepare(const KernelRequest& request) override {
     const OpEntry* entry = request.node ? find_entry(request.node->op_type) : nullptr;
@@ -139,6 +136,12 @@ class CudaBackend final : public Backend {
 };
 
 }  // namespace
+
+bool cuda::takes(const KernelRequest& request) {
+  if (request.node == nullptr) return false;
+  const OpEntry* entry = find_entry(request.node->op_type);
+  return entry != nullptr && entry->supports(request);
+}
 
 Result<std::unique_ptr<Backend>> make_cuda_backend(const BackendOptions& options) {
   FOVEA_ASSIGN_OR_RETURN(ContextPtr ctx, Context::create(options));

@@ -18,4 +18,9 @@ Result<std::unique_ptr<Backend>> make_cuda_backend(const BackendOptions& options
 // (engine/backends/backend_module.h) and calls make_cuda_backend through it.
 Result<std::unique_ptr<Backend>> load_cuda_backend(const BackendOptions& options);
 
+namespace cuda {
+// The backend's supports(), which needs no device: whether its table takes `request`.
+bool takes(const KernelRequest& request);
+}  // namespace cuda
+
 }  // namespace fovea

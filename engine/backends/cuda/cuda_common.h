@@ -120,13 +120,15 @@ bool gemm_supports(const KernelRequest& request);
 Result<KernelPtr> gemm_prepare(const ContextPtr& ctx, const KernelRequest& request);
 bool matmul_supports(const KernelRequest& request);
 Result<KernelPtr> matmul_prepare(const ContextPtr& ctx, const KernelRequest& request);
-// cuda_pointwise.cpp: activations, binary arithmetic, concat, copies (Reshape/Flatten/...)
+// cuda_pointwise.cpp: activations, binary arithmetic, concat, fills, copies (Reshape/...)
 bool activation_supports(const KernelRequest& request);
 Result<KernelPtr> activation_prepare(const ContextPtr& ctx, const KernelRequest& request);
 bool binary_supports(const KernelRequest& request);
 Result<KernelPtr> binary_prepare(const ContextPtr& ctx, const KernelRequest& request);
 bool concat_supports(const KernelRequest& request);
 Result<KernelPtr> concat_prepare(const ContextPtr& ctx, const KernelRequest& request);
+bool constant_of_shape_supports(const KernelRequest& request);
+Result<KernelPtr> constant_of_shape_prepare(const ContextPtr& ctx, const KernelRequest& request);
 bool copy_supports(const KernelRequest& request);
 Result<KernelPtr> copy_prepare(const ContextPtr& ctx, const KernelRequest& request);
 

@@ -111,6 +111,13 @@ __global__ void pad_kernel(const float* x, float* y, int64_t count, PadGeometry 
   }
 }
 
+__global__ void fill_kernel(float* y, int64_t count, float value) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < count;
+       i += int64_t{blockDim.x} * gridDim.x) {
+    y[i] = value;
+  }
+}
+
 __global__ void pool_kernel(const float* x, float* y, int64_t count, PoolGeometry g) {
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < count;
        i += int64_t{blockDim.x} * gridDim.x) {
@@ -119,6 +126,12 @@ __global__ void pool_kernel(const float* x, float* y, int64_t count, PoolGeometr
 }
 
 }  // namespace
+
+cudaError_t launch_fill(cudaStream_t stream, float* y, int64_t count, float value) {
+  if (count == 0) return cudaSuccess;
+  fill_kernel<<<blocks_for(count), kThreads, 0, stream>>>(y, count, value);
+  return cudaGetLastError();
+}
 
 cudaError_t launch_pool(cudaStream_t stream, const float* x, float* y, const PoolGeometry& pool) {
   const int64_t count = pool.planes * pool.out[0] * pool.out[1] * pool.out[2];

@@ -26,6 +26,9 @@ cudaError_t launch_broadcast_copy(cudaStream_t stream, const float* x, float* y,
 cudaError_t launch_pad(cudaStream_t stream, const float* x, float* y, const PadGeometry& pad,
                        float fill);
 
+// y[i] = value for i < count (ConstantOfShape).
+cudaError_t launch_fill(cudaStream_t stream, float* y, int64_t count, float value);
+
 // y = MaxPool/AveragePool of x over `pool` (x and y row-major [planes, in...] / [planes, out...]).
 cudaError_t launch_pool(cudaStream_t stream, const float* x, float* y, const PoolGeometry& pool);
 

@@ -1,5 +1,6 @@
 // Elementwise and data-movement nodes as small kernels: activations (cuda_kernels.cu), binary
-// arithmetic with numpy broadcasting, Concat (one 2-D strided copy per input), and the
+// arithmetic with numpy broadcasting, Concat (one 2-D strided copy per input), ConstantOfShape
+// (a fill), and the
 // reshaping ops (Reshape, Flatten, Squeeze, Unsqueeze, Identity) as plain device copies — the
 // plan makes those views where it can, so these run only for graph outputs.
 #include <algorithm>
@@ -160,6 +161,27 @@ class CopyKernel final : public CudaKernel {
   }
 };
 
+// ConstantOfShape: the output filled with the `value` attribute (default 0). Constant folding
+// leaves only outputs too large to keep as constants (e.g. weights a model generates), so
+// filling them on the device on every run beats computing them on the host and copying them.
+class FillKernel final : public CudaKernel {
+ public:
+  FillKernel(ContextPtr ctx, const KernelRequest& r, float value)
+      : CudaKernel(std::move(ctx), r),
+        value_(value),
+        count_(element_count_of(r.outputs[0].shape)) {}
+  bool reads_input(size_t /*i*/) const override { return false; }  // the shape was resolved
+
+ protected:
+  Status compute(std::span<const Tensor> /*inputs*/, std::span<Tensor> outputs) override {
+    return cuda_check(launch_fill(ctx_->stream(), fptr(outputs[0]), count_, value_), "fill kernel");
+  }
+
+ private:
+  float value_;
+  int64_t count_;
+};
+
 Result<size_t> concat_axis(const KernelRequest& r) {
   // ONNX's default axis changed (1 before opset 4, required since): leave a missing one to the
   // reference backend rather than guess.
@@ -219,6 +241,19 @@ bool concat_supports(const KernelRequest& r) {
 Result<KernelPtr> concat_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   FOVEA_ASSIGN_OR_RETURN(size_t axis, concat_axis(r));
   return with_constants<ConcatKernel>(ctx, r, axis);
+}
+
+bool constant_of_shape_supports(const KernelRequest& r) {
+  if (!attributes_within(*r.node, {"value"}) || r.outputs.size() != 1) return false;
+  const ValueInfo& y = r.outputs[0];
+  const Tensor* value = r.node->attrs.get_tensor("value");
+  return y.dtype == DType::kFloat32 && y.rank_known && is_static(y.shape) &&
+         (value == nullptr || (value->dtype() == DType::kFloat32 && value->element_count() == 1));
+}
+
+Result<KernelPtr> constant_of_shape_prepare(const ContextPtr& ctx, const KernelRequest& r) {
+  const Tensor* value = r.node->attrs.get_tensor("value");
+  return KernelPtr(new FillKernel(ctx, r, value ? value->data<float>()[0] : 0.0f));
 }
 
 bool copy_supports(const KernelRequest& r) {
