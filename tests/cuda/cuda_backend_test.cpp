@@ -174,7 +174,22 @@ TEST(CudaSupports, GemmSoftmaxAndBroadcastArithmetic) {
   EXPECT_TRUE(cuda::softmax_supports(request_for(one_node_graph("Softmax", {{2, 10}}, axis))));
   EXPECT_TRUE(
       cuda::binary_supports(request_for(one_node_graph("Mul", {{2, 3, 4, 4}, {1, 3, 1, 1}}, {}))));
-  EXPECT_FALSE(cuda::binary_supports(request_for(one_node_graph("Max", {{2, 3}, {2, 3}}, {}))));
+  // Sum/Max/Min with two inputs are binary ops; with three they stay on the reference.
+  EXPECT_TRUE(cuda::binary_supports(request_for(one_node_graph("Max", {{2, 3}, {2, 3}}, {}))));
+  EXPECT_FALSE(
+      cuda::binary_supports(request_for(one_node_graph("Sum", {{2, 3}, {2, 3}, {2, 3}}, {}))));
+  EXPECT_TRUE(
+      cuda::binary_supports(request_for(one_node_graph("PRelu", {{2, 3, 4, 4}, {3, 1, 1}}, {}))));
+  EXPECT_FALSE(cuda::binary_supports(request_for(one_node_graph("MatMul", {{2, 3}, {3, 2}}, {}))));
+}
+
+TEST(CudaSupports, TransposeTakesPermutationsUpToRankSix) {
+  const Ints nhwc = {0, 2, 3, 1};
+  EXPECT_TRUE(cuda::transpose_supports(
+      request_for(one_node_graph("Transpose", {{2, 3, 4, 5}}, attrs({{"perm", nhwc}})))));
+  EXPECT_TRUE(cuda::transpose_supports(request_for(one_node_graph("Transpose", {{2, 3}}, {}))));
+  EXPECT_FALSE(cuda::transpose_supports(
+      request_for(one_node_graph("Transpose", {{1, 1, 1, 1, 1, 1, 2}}, {}))));
 }
 
 }  // namespace

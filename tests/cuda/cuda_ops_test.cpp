@@ -284,6 +284,35 @@ const std::vector<OpCase>& cases() {
        [] {
          return one_node_graph("Div", {{2, 1, 5}, {1, 4, 1}}, {}, {});
        }},
+      {"selu",
+       [] {
+         return one_node_graph("Selu", {{2, 3, 4, 5}}, {});
+       }},
+      {"sum_two",
+       [] {
+         return one_node_graph("Sum", {{2, 3, 4, 5}, {3, 1, 5}}, {});
+       }},
+      {"max_two",
+       [] {
+         return one_node_graph("Max", {{2, 3, 4, 5}, {2, 3, 4, 5}}, {});
+       }},
+      {"min_two",
+       [] {
+         return one_node_graph("Min", {{2, 3, 4, 5}, {5}}, {});
+       }},
+      {"prelu_per_channel",
+       [] {
+         return one_node_graph("PRelu", {{2, 3, 4, 5}}, {}, {random_tensor({3, 1, 1}, 9)});
+       }},
+      {"transpose_nhwc",
+       [] {
+         return one_node_graph("Transpose", {{2, 3, 4, 5}}, with({{"perm", Ints{0, 2, 3, 1}}}));
+       }},
+      {"transpose_channel_shuffle",  // ShuffleNet: [n, groups, c/groups, h, w] -> swap 1 and 2
+       [] {
+         return one_node_graph("Transpose", {{2, 4, 3, 5, 5}},
+                               with({{"perm", Ints{0, 2, 1, 3, 4}}}));
+       }},
       {"concat_channels",
        [] {
          return one_node_graph("Concat", {{2, 3, 4, 4}, {2, 5, 4, 4}},

@@ -127,6 +127,8 @@ bool binary_supports(const KernelRequest& request);
 Result<KernelPtr> binary_prepare(const ContextPtr& ctx, const KernelRequest& request);
 bool concat_supports(const KernelRequest& request);
 Result<KernelPtr> concat_prepare(const ContextPtr& ctx, const KernelRequest& request);
+bool transpose_supports(const KernelRequest& request);
+Result<KernelPtr> transpose_prepare(const ContextPtr& ctx, const KernelRequest& request);
 bool constant_of_shape_supports(const KernelRequest& request);
 Result<KernelPtr> constant_of_shape_prepare(const ContextPtr& ctx, const KernelRequest& request);
 bool copy_supports(const KernelRequest& request);

@@ -18,13 +18,13 @@ cudaError_t launch_bias_activation(cudaStream_t stream, const float* x, float* y
 cudaError_t launch_binary(cudaStream_t stream, BinaryOp op, const float* a, const float* b,
                           float* y, int64_t count, const BroadcastIndex& index);
 
-// y = x broadcast to y's shape (index.a_strides describe x); for Gemm's C.
+// y = x broadcast to y's shape (index.a_strides describe x); for Gemm's C, and Transpose
+// (a_strides: x's strides in y's dim order).
 cudaError_t launch_broadcast_copy(cudaStream_t stream, const float* x, float* y, int64_t count,
                                   const BroadcastIndex& index);
 
-// y (pad.out spatial dims per row of pad.outer) = x placed at pad.begin, `fill` elsewhere.
-cudaError_t launch_pad(cudaStream_t stream, const float* x, float* y, const PadGeometry& pad,
-                       float fill);
+// y = x padded (or cropped) as `pad` says.
+cudaError_t launch_pad(cudaStream_t stream, const float* x, float* y, const PadIndex& pad);
 
 // y[i] = value for i < count (ConstantOfShape).
 cudaError_t launch_fill(cudaStream_t stream, float* y, int64_t count, float value);

@@ -165,6 +165,35 @@ Result<SoftmaxView> map_softmax(const Shape& x, int64_t axis, bool coerce_2d) {
   return SoftmaxView{static_cast<int>(outer), static_cast<int>(dim), static_cast<int>(inner)};
 }
 
+Result<Activation> activation_of_node(const Node& node, const Tensor* min, const Tensor* max) {
+  const std::string& op = node.op_type;
+  const Attributes& a = node.attrs;
+  if (op == "Clip") {
+    float bound[2] = {-std::numeric_limits<float>::infinity(),
+                      std::numeric_limits<float>::infinity()};
+    const Tensor* given[2] = {min, max};
+    for (int i = 0; i < 2; ++i) {
+      if (given[i] == nullptr) continue;
+      if (given[i]->dtype() != DType::kFloat32 || given[i]->element_count() != 1) {
+        return unsupported("Clip bounds that are not float32 scalars");
+      }
+      bound[i] = given[i]->data<float>()[0];
+    }
+    return activation_by_name(op, bound[0], bound[1]);
+  }
+  // The ops' defaults (engine/ops/activations.cpp, from onnx/defs/math/defs.cc).
+  if (op == "LeakyRelu") return activation_by_name(op, a.get_float("alpha", 0.01f), 0);
+  if (op == "Elu") return activation_by_name(op, a.get_float("alpha", 1.0f), 0);
+  if (op == "Selu") {
+    return activation_by_name(op, a.get_float("alpha", 1.67326319217681884765625f),
+                              a.get_float("gamma", 1.05070102214813232421875f));
+  }
+  if (op == "HardSigmoid") {
+    return activation_by_name(op, a.get_float("alpha", 0.2f), a.get_float("beta", 0.5f));
+  }
+  return activation_by_name(op, 0.0f, 0.0f);
+}
+
 Result<Activation> activation_by_name(const std::string& name, float alpha, float beta) {
   if (name.empty()) return Activation{};
   if (name == "Relu") return Activation{Act::kRelu};
@@ -175,13 +204,55 @@ Result<Activation> activation_by_name(const std::string& name, float alpha, floa
   if (name == "HardSigmoid") return Activation{Act::kHardSigmoid, alpha, beta};
   if (name == "HardSwish") return Activation{Act::kHardSwish};
   if (name == "Clip") return Activation{Act::kClip, alpha, beta};
+  if (name == "Selu") return Activation{Act::kSelu, alpha, beta};
   return unsupported("activation '" + name + "' has no CUDA kernel");
 }
 
 Result<Activation> fused_activation(const Node& node) {
-  return activation_by_name(node.attrs.get_string(kActivationAttr, ""),
-                            node.attrs.get_float(kActivationAlphaAttr, 0.0f),
+  const std::string name = node.attrs.get_string(kActivationAttr, "");
+  if (name == "Selu") return unsupported("Selu is not a fusable activation");  // alpha, gamma
+  return activation_by_name(name, node.attrs.get_float(kActivationAlphaAttr, 0.0f),
                             node.attrs.get_float(kActivationBetaAttr, 0.0f));
+}
+
+Result<BinaryOp> binary_op(const std::string& op_type) {
+  if (op_type == "Add" || op_type == "Sum") return BinaryOp::kAdd;
+  if (op_type == "Sub") return BinaryOp::kSub;
+  if (op_type == "Mul") return BinaryOp::kMul;
+  if (op_type == "Div") return BinaryOp::kDiv;
+  if (op_type == "Max") return BinaryOp::kMax;
+  if (op_type == "Min") return BinaryOp::kMin;
+  if (op_type == "PRelu") return BinaryOp::kPRelu;
+  return unsupported("binary op " + op_type);
+}
+
+Result<BroadcastIndex> map_transpose(const Shape& x, const Node& node) {
+  const size_t rank = x.size();
+  if (rank == 0 || rank > static_cast<size_t>(kMaxBroadcastRank)) {
+    return unsupported("transpose rank " + std::to_string(rank) + " (1 to " +
+                       std::to_string(kMaxBroadcastRank) + ")");
+  }
+  std::vector<int64_t> perm = node.attrs.get_ints("perm");
+  if (!node.attrs.has("perm")) {
+    for (size_t d = 0; d < rank; ++d) perm.push_back(static_cast<int64_t>(rank - 1 - d));
+  }
+  if (perm.size() != rank) return invalid_argument("perm does not match the input's rank");
+  std::vector<int64_t> x_strides(rank, 1);
+  for (size_t d = rank - 1; d > 0; --d) x_strides[d - 1] = x_strides[d] * x[d];
+  BroadcastIndex index;
+  index.rank = static_cast<int32_t>(rank);
+  std::vector<bool> seen(rank, false);
+  for (size_t d = 0; d < rank; ++d) {
+    int64_t p = perm[d];
+    if (p < 0) p += static_cast<int64_t>(rank);  // as the reference reads perm
+    if (p < 0 || p >= static_cast<int64_t>(rank) || seen[static_cast<size_t>(p)]) {
+      return invalid_argument("perm is not a permutation of the input's dims");
+    }
+    seen[static_cast<size_t>(p)] = true;
+    index.out_dims[d] = x[static_cast<size_t>(p)];
+    index.a_strides[d] = x_strides[static_cast<size_t>(p)];
+  }
+  return index;
 }
 
 Result<BroadcastIndex> broadcast_index(const Shape& a, const Shape& b, const Shape& y) {

@@ -49,13 +49,23 @@ struct SoftmaxView {
 };
 Result<SoftmaxView> map_softmax(const Shape& x, int64_t axis, bool coerce_2d);
 
+// An activation node's activation (Relu, LeakyRelu, Elu, Selu, Sigmoid, Tanh, HardSigmoid,
+// HardSwish, Clip), its attributes' defaults filled in as the reference's; Clip's bounds are
+// `min` and `max` (null: unbounded).
+Result<Activation> activation_of_node(const Node& node, const Tensor* min, const Tensor* max);
 // A node's fused activation (attributes `activation`, `activation_alpha`, `activation_beta`).
 Result<Activation> fused_activation(const Node& node);
 // An activation by op name and its alpha/beta (defaults filled as the ops' schemas do).
 Result<Activation> activation_by_name(const std::string& name, float alpha, float beta);
 
+// The binary kernel's op for a node type: Add, Sub, Mul, Div, Sum, Max, Min, PRelu.
+Result<BinaryOp> binary_op(const std::string& op_type);
 // Numpy broadcasting of a and b onto y (y is their broadcast shape).
 Result<BroadcastIndex> broadcast_index(const Shape& a, const Shape& b, const Shape& y);
+
+// Transpose of x by the node's `perm` (default: reversed dims) as a broadcast copy: y's dims,
+// and x's stride for each of them.
+Result<BroadcastIndex> map_transpose(const Shape& x, const Node& node);
 
 // One row-major GEMM, y[M,N] = op(a)[M,K] · op(b)[K,N], issued to column-major cuBLAS as
 // yᵀ = op(b)ᵀ op(a)ᵀ; `batch` of them with element strides between matrices (0: shared).

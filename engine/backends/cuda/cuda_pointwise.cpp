@@ -1,6 +1,6 @@
 // Elementwise and data-movement nodes as small kernels: activations (cuda_kernels.cu), binary
-// arithmetic with numpy broadcasting, Concat (one 2-D strided copy per input), ConstantOfShape
-// (a fill), and the
+// arithmetic with numpy broadcasting (Add, Sub, Mul, Div, two-input Sum/Max/Min, PRelu), Concat
+// (one 2-D strided copy per input), Transpose, ConstantOfShape (a fill), and the
 // reshaping ops (Reshape, Flatten, Squeeze, Unsqueeze, Identity) as plain device copies — the
 // plan makes those views where it can, so these run only for graph outputs.
 #include <algorithm>
@@ -13,11 +13,6 @@
 namespace fovea::cuda {
 namespace {
 
-constexpr float kLeakyReluAlpha = 0.01f;  // the ops' defaults (engine/ops/activations.cpp)
-constexpr float kEluAlpha = 1.0f;
-constexpr float kHardSigmoidAlpha = 0.2f;
-constexpr float kHardSigmoidBeta = 0.5f;
-
 int64_t element_count_of(const Shape& s) {
   int64_t n = 1;
   for (int64_t d : s) n *= d;
@@ -26,28 +21,14 @@ int64_t element_count_of(const Shape& s) {
 
 // The activation an activation node computes; Clip's bounds must be constant scalars.
 Result<Activation> node_activation(const KernelRequest& r) {
-  const std::string& op = r.node->op_type;
-  const Attributes& a = r.node->attrs;
-  if (op == "Clip") {
-    float bound[2] = {-std::numeric_limits<float>::infinity(),
-                      std::numeric_limits<float>::infinity()};
-    for (size_t i = 1; i < r.inputs.size() && i < 3; ++i) {
-      if (!has_input(r, i)) continue;
-      const Tensor* v = constant_input(r, i);
-      if (v == nullptr || v->element_count() != 1) {
-        return unsupported("Clip bounds computed at run time");
-      }
-      bound[i - 1] = v->data<float>()[0];
-    }
-    return activation_by_name(op, bound[0], bound[1]);
+  const bool clip = r.node->op_type == "Clip";
+  const Tensor* bound[2] = {nullptr, nullptr};
+  for (size_t i = 1; clip && i < r.inputs.size() && i < 3; ++i) {
+    if (!has_input(r, i)) continue;
+    bound[i - 1] = constant_input(r, i);
+    if (bound[i - 1] == nullptr) return unsupported("Clip bounds computed at run time");
   }
-  if (op == "LeakyRelu") return activation_by_name(op, a.get_float("alpha", kLeakyReluAlpha), 0);
-  if (op == "Elu") return activation_by_name(op, a.get_float("alpha", kEluAlpha), 0);
-  if (op == "HardSigmoid") {
-    return activation_by_name(op, a.get_float("alpha", kHardSigmoidAlpha),
-                              a.get_float("beta", kHardSigmoidBeta));
-  }
-  return activation_by_name(op, 0.0f, 0.0f);
+  return activation_of_node(*r.node, bound[0], bound[1]);
 }
 
 class ActivationKernel final : public CudaKernel {
@@ -70,14 +51,6 @@ class ActivationKernel final : public CudaKernel {
   Activation act_;
   int64_t count_;
 };
-
-Result<BinaryOp> binary_op(const std::string& op) {
-  if (op == "Add") return BinaryOp::kAdd;
-  if (op == "Sub") return BinaryOp::kSub;
-  if (op == "Mul") return BinaryOp::kMul;
-  if (op == "Div") return BinaryOp::kDiv;
-  return unsupported("binary op " + op);
-}
 
 class BinaryKernel final : public CudaKernel {
  public:
@@ -161,6 +134,26 @@ class CopyKernel final : public CudaKernel {
   }
 };
 
+// y = x read through `index` (Transpose: x's strides in y's dim order).
+class BroadcastCopyKernel final : public CudaKernel {
+ public:
+  BroadcastCopyKernel(ContextPtr ctx, const KernelRequest& r, const BroadcastIndex& index)
+      : CudaKernel(std::move(ctx), r),
+        index_(index),
+        count_(element_count_of(r.outputs[0].shape)) {}
+
+ protected:
+  Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
+    return cuda_check(launch_broadcast_copy(ctx_->stream(), fptr(input(inputs, 0)),
+                                            fptr(outputs[0]), count_, index_),
+                      "transpose kernel");
+  }
+
+ private:
+  BroadcastIndex index_;
+  int64_t count_;
+};
+
 // ConstantOfShape: the output filled with the `value` attribute (default 0). Constant folding
 // leaves only outputs too large to keep as constants (e.g. weights a model generates), so
 // filling them on the device on every run beats computing them on the host and copying them.
@@ -203,7 +196,7 @@ Result<KernelPtr> with_constants(const ContextPtr& ctx, const KernelRequest& r, 
 }  // namespace
 
 bool activation_supports(const KernelRequest& r) {
-  if (!plain_float_request(r, {"alpha", "beta"}) || r.outputs.size() != 1) return false;
+  if (!plain_float_request(r, {"alpha", "beta", "gamma"}) || r.outputs.size() != 1) return false;
   if (r.node->op_type != "Clip" && r.inputs.size() != 1) return false;
   return node_activation(r).is_ok();
 }
@@ -215,6 +208,7 @@ Result<KernelPtr> activation_prepare(const ContextPtr& ctx, const KernelRequest&
 }
 
 bool binary_supports(const KernelRequest& r) {
+  // Sum, Max and Min take any number of inputs; two is the form the kernel has.
   if (!plain_float_request(r, {}) || r.inputs.size() != 2 || r.outputs.size() != 1) return false;
   return binary_op(r.node->op_type).is_ok() &&
          broadcast_index(r.inputs[0].shape, r.inputs[1].shape, r.outputs[0].shape).is_ok();
@@ -241,6 +235,16 @@ bool concat_supports(const KernelRequest& r) {
 Result<KernelPtr> concat_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   FOVEA_ASSIGN_OR_RETURN(size_t axis, concat_axis(r));
   return with_constants<ConcatKernel>(ctx, r, axis);
+}
+
+bool transpose_supports(const KernelRequest& r) {
+  return plain_float_request(r, {"perm"}) && r.inputs.size() == 1 && r.outputs.size() == 1 &&
+         map_transpose(r.inputs[0].shape, *r.node).is_ok();
+}
+
+Result<KernelPtr> transpose_prepare(const ContextPtr& ctx, const KernelRequest& r) {
+  FOVEA_ASSIGN_OR_RETURN(BroadcastIndex index, map_transpose(r.inputs[0].shape, *r.node));
+  return KernelPtr(new BroadcastCopyKernel(ctx, r, index));
 }
 
 bool constant_of_shape_supports(const KernelRequest& r) {

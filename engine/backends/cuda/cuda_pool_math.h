@@ -8,12 +8,6 @@
 
 #include "engine/backends/cuda/cuda_types.h"
 
-#if defined(__CUDACC__)
-#define FOVEA_HOST_DEVICE __host__ __device__
-#else
-#define FOVEA_HOST_DEVICE
-#endif
-
 namespace fovea::cuda {
 
 // Output element i (row-major over [planes, out...]) of pooling x ([planes, in...]). Visits

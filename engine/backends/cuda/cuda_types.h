@@ -4,6 +4,13 @@
 
 #include <cstdint>
 
+// Functions the .cu kernels call per element and host tests call to check them without a GPU.
+#if defined(__CUDACC__)
+#define FOVEA_HOST_DEVICE __host__ __device__
+#else
+#define FOVEA_HOST_DEVICE
+#endif
+
 namespace fovea::cuda {
 
 // Activations the elementwise kernels apply: the fusable set of engine/ops/README.md plus
@@ -17,7 +24,8 @@ enum class Act : int32_t {
   kTanh,
   kHardSigmoid,
   kHardSwish,
-  kClip
+  kClip,
+  kSelu  // alpha, beta = gamma
 };
 struct Activation {
   Act kind = Act::kNone;
@@ -25,7 +33,8 @@ struct Activation {
   float beta = 0.0f;
 };
 
-enum class BinaryOp : int32_t { kAdd, kSub, kMul, kDiv, kMax, kMin };
+// kMax/kMin propagate NaN (ONNX Max/Min, as the reference); kPRelu: a >= 0 ? a : b * a.
+enum class BinaryOp : int32_t { kAdd, kSub, kMul, kDiv, kMax, kMin, kPRelu };
 
 // Numpy broadcasting of two inputs onto an output of `rank` dims: element strides per output
 // dim, 0 where the input is broadcast along it.
@@ -37,13 +46,17 @@ struct BroadcastIndex {
   int64_t b_strides[kMaxBroadcastRank] = {};
 };
 
-// Copies x into a larger buffer at an offset, filling the rest (convolution padding cuDNN cannot
-// express: asymmetric pads). Up to three spatial dims; absent ones are 1 / 0.
-struct PadGeometry {
-  int64_t outer = 1;             // N * C
-  int64_t in[3] = {1, 1, 1};     // x's spatial dims
-  int64_t out[3] = {1, 1, 1};    // the padded buffer's
-  int64_t begin[3] = {0, 0, 0};  // where x starts inside it
+// Pad (and convolution padding cuDNN cannot express): output element coordinates minus
+// `begin` are the input's; outside the input, the mode decides (ONNX Pad's modes).
+enum class PadMode : int32_t { kConstant, kEdge, kReflect, kWrap };
+inline constexpr int kMaxPadRank = 6;
+struct PadIndex {
+  int32_t rank = 0;
+  int64_t in_dims[kMaxPadRank] = {};
+  int64_t out_dims[kMaxPadRank] = {};
+  int64_t begin[kMaxPadRank] = {};  // negative: cropped
+  PadMode mode = PadMode::kConstant;
+  float fill = 0.0f;  // kConstant
 };
 
 // MaxPool/AveragePool computed as the reference computes them (engine/ops/pool.cpp), for the

@@ -1,0 +1,169 @@
+// The elementwise kernels' math (cuda_elementwise_math.h), run on the host through the same
+// mappings the backend's prepare uses: the CUDA kernels call these functions per element, so
+// these check activations, broadcast binary ops, Transpose and Pad against the reference ops
+// without a GPU. Only the launches (and the device's own expf/tanhf) are left to the GPU tests.
+#include "engine/backends/cuda/cuda_elementwise_math.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "engine/backends/cuda/cuda_params.h"
+#include "tests/common/graph_builder.h"
+#include "tests/common/tensor_testing.h"
+#include "tests/cuda/cuda_test_util.h"
+
+namespace fovea::testing {
+namespace {
+
+using Ints = std::vector<int64_t>;
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+Tensor reference_output(const Graph& graph, const std::vector<Tensor>& inputs) {
+  auto outputs = run_graph(graph, "reference", inputs);
+  EXPECT_TRUE(outputs.is_ok()) << outputs.status().message();
+  return outputs.is_ok() ? (*outputs)[0] : Tensor();
+}
+
+// Equal element for element, NaN where the reference has NaN; `ulps` of slack for libm calls.
+void expect_same(const Tensor& actual, const Tensor& expected, int ulps = 0) {
+  ASSERT_EQ(actual.shape(), expected.shape());
+  for (int64_t i = 0; i < actual.element_count(); ++i) {
+    const float a = actual.data<float>()[i], e = expected.data<float>()[i];
+    if (std::isnan(e)) {
+      EXPECT_TRUE(std::isnan(a)) << "element " << i << ": " << a;
+    } else if (ulps == 0 || std::isinf(e)) {
+      ASSERT_EQ(a, e) << "element " << i;
+    } else {
+      ASSERT_NEAR(a, e, std::abs(e) * ulps * std::numeric_limits<float>::epsilon() + 1e-30f)
+          << "element " << i;
+    }
+  }
+}
+
+// Inputs with the awkward values each op must treat as the reference does, from element
+// `first` on (two inputs get them in different places: NaN against a number).
+Tensor awkward_values(const Shape& shape, uint64_t seed, size_t first = 0) {
+  Tensor t = random_tensor(shape, seed, -8.0f, 8.0f);
+  const float special[] = {0.0f, -0.0f, kNaN, kInf, -kInf, 100.0f, -100.0f, 3.0f, -3.0f};
+  for (size_t i = 0; i < std::size(special) && static_cast<int64_t>(i) < t.element_count(); ++i) {
+    t.data<float>()[(first + i * 3) % static_cast<size_t>(t.element_count())] = special[i];
+  }
+  return t;
+}
+
+struct ActivationCase {
+  const char* op;
+  Attributes attrs;
+  std::vector<Tensor> bounds;  // Clip's min and max
+};
+
+void PrintTo(const ActivationCase& c, std::ostream* os) { *os << c.op; }
+
+class CudaActivationMath : public ::testing::TestWithParam<ActivationCase> {};
+
+TEST_P(CudaActivationMath, MatchesTheReferenceOp) {
+  const ActivationCase& c = GetParam();
+  const Graph graph = one_node_graph(c.op, {{4, 50}}, c.attrs, c.bounds);
+  const Tensor x = awkward_values({4, 50}, 3);
+  const Tensor expected = reference_output(graph, {x});
+  const Tensor* min = c.bounds.size() > 0 ? &c.bounds[0] : nullptr;
+  const Tensor* max = c.bounds.size() > 1 ? &c.bounds[1] : nullptr;
+  auto act = cuda::activation_of_node(graph.nodes[0], min, max);
+  ASSERT_TRUE(act.is_ok()) << act.status().message();
+  Tensor actual(DType::kFloat32, x.shape());
+  for (int64_t i = 0; i < x.element_count(); ++i) {
+    actual.data<float>()[i] = cuda::activate(x.data<float>()[i], *act);
+  }
+  expect_same(actual, expected, /*ulps=*/2);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Activations, CudaActivationMath,
+    ::testing::Values(ActivationCase{"Relu", {}, {}}, ActivationCase{"LeakyRelu", {}, {}},
+                      ActivationCase{"LeakyRelu", attrs({{"alpha", 0.3f}}), {}},
+                      ActivationCase{"Elu", attrs({{"alpha", 0.5f}}), {}},
+                      ActivationCase{"Selu", {}, {}},
+                      ActivationCase{"Selu", attrs({{"alpha", 1.5f}, {"gamma", 2.0f}}), {}},
+                      ActivationCase{"Sigmoid", {}, {}}, ActivationCase{"Tanh", {}, {}},
+                      ActivationCase{"HardSigmoid", {}, {}},
+                      ActivationCase{"HardSigmoid", attrs({{"alpha", 0.1f}, {"beta", 0.2f}}), {}},
+                      ActivationCase{"HardSwish", {}, {}},
+                      ActivationCase{
+                          "Clip", {}, {float_tensor({}, {0.0f}), float_tensor({}, {6.0f})}},
+                      ActivationCase{"Clip", {}, {float_tensor({}, {-1.0f})}}),
+    [](const auto& info) { return std::string(info.param.op) + "_" + std::to_string(info.index); });
+
+struct BinaryCase {
+  const char* op;
+  Shape a, b;
+};
+
+void PrintTo(const BinaryCase& c, std::ostream* os) {
+  *os << c.op << " " << shape_to_string(c.a) << " " << shape_to_string(c.b);
+}
+
+class CudaBinaryMath : public ::testing::TestWithParam<BinaryCase> {};
+
+TEST_P(CudaBinaryMath, BroadcastsAndComputesAsTheReference) {
+  const BinaryCase& c = GetParam();
+  const Graph graph = one_node_graph(c.op, {c.a, c.b}, {});
+  const Tensor a = awkward_values(c.a, 5);
+  const Tensor b = awkward_values(c.b, 6, /*first=*/1);
+  const Tensor expected = reference_output(graph, {a, b});
+  auto op = cuda::binary_op(c.op);
+  ASSERT_TRUE(op.is_ok()) << op.status().message();
+  auto index = cuda::broadcast_index(c.a, c.b, expected.shape());
+  ASSERT_TRUE(index.is_ok()) << index.status().message();
+  Tensor actual(DType::kFloat32, expected.shape());
+  for (int64_t i = 0; i < actual.element_count(); ++i) {
+    int64_t ia = 0, ib = 0;
+    cuda::broadcast_offsets(i, *index, ia, ib);
+    actual.data<float>()[i] = cuda::binary(*op, a.data<float>()[ia], b.data<float>()[ib]);
+  }
+  expect_same(actual, expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Ops, CudaBinaryMath,
+    ::testing::Values(BinaryCase{"Add", {2, 3, 4, 5}, {2, 3, 4, 5}},
+                      BinaryCase{"Sub", {2, 3, 4, 5}, {5}},
+                      BinaryCase{"Mul", {2, 3, 4, 5}, {1, 3, 1, 1}},
+                      BinaryCase{"Div", {2, 1, 5}, {1, 4, 1}}, BinaryCase{"Sum", {3, 1, 4}, {2, 1}},
+                      BinaryCase{"Max", {2, 3, 4}, {2, 3, 4}}, BinaryCase{"Min", {2, 3, 4}, {3, 1}},
+                      BinaryCase{"PRelu", {2, 3, 4, 5}, {3, 1, 1}},
+                      BinaryCase{"PRelu", {2, 3, 4, 5}, {1}}),
+    [](const auto& info) { return std::string(info.param.op) + "_" + std::to_string(info.index); });
+
+TEST(CudaTransposeMath, ReadsWhereTheReferenceReads) {
+  const std::vector<std::pair<Shape, Attributes>> cases = {
+      {{2, 3, 4}, {}},                                            // default: reversed
+      {{2, 3, 4, 5}, attrs({{"perm", Ints{0, 2, 3, 1}}})},        // NCHW -> NHWC
+      {{1, 4, 2, 3, 3}, attrs({{"perm", Ints{0, 2, 1, 3, 4}}})},  // ShuffleNet's channel shuffle
+      {{3, 5}, attrs({{"perm", Ints{-1, 0}}})},
+  };
+  for (const auto& [shape, a] : cases) {
+    SCOPED_TRACE(shape_to_string(shape));
+    const Graph graph = one_node_graph("Transpose", {shape}, a);
+    const Tensor x = random_tensor(shape, 9);
+    const Tensor expected = reference_output(graph, {x});
+    auto index = cuda::map_transpose(shape, graph.nodes[0]);
+    ASSERT_TRUE(index.is_ok()) << index.status().message();
+    Tensor actual(DType::kFloat32, expected.shape());
+    for (int64_t i = 0; i < actual.element_count(); ++i) {
+      int64_t ix = 0, unused = 0;
+      cuda::broadcast_offsets(i, *index, ix, unused);
+      actual.data<float>()[i] = x.data<float>()[ix];
+    }
+    expect_same(actual, expected);
+  }
+  Node repeated;
+  repeated.op_type = "Transpose";
+  repeated.attrs = attrs({{"perm", Ints{0, 0}}});
+  EXPECT_FALSE(cuda::map_transpose({2, 3}, repeated).is_ok());
+}
+
+}  // namespace
+}  // namespace fovea::testing
