@@ -85,14 +85,14 @@ TEST(CudaSupports, ConvWithFusedActivationAndResidualSum) {
   EXPECT_TRUE(cuda::conv_supports(request_for(*graph)));
 }
 
-TEST(CudaSupports, ConvDeclinesAsymmetricPadsAndUnknownAttributes) {
+TEST(CudaSupports, ConvTakesAsymmetricPadsAndDeclinesUnknownAttributes) {
   const std::vector<Tensor> weights{random_tensor({2, 3, 3, 3}, 3)};
   const Graph symmetric =
       one_node_graph("Conv", {{1, 3, 8, 8}}, conv_attrs({1, 1, 1, 1}, "HardSwish"), weights);
   EXPECT_TRUE(cuda::conv_supports(request_for(symmetric)));
   const Graph asymmetric =
       one_node_graph("Conv", {{1, 3, 8, 8}}, conv_attrs({0, 0, 1, 1}), weights);
-  EXPECT_FALSE(cuda::conv_supports(request_for(asymmetric)));
+  EXPECT_TRUE(cuda::conv_supports(request_for(asymmetric)));  // pre-padded
   Attributes odd = conv_attrs({1, 1, 1, 1});
   odd.set("some_future_attribute", int64_t{1});
   const Graph unknown = one_node_graph("Conv", {{1, 3, 8, 8}}, odd, weights);
@@ -181,6 +181,24 @@ TEST(CudaSupports, GemmSoftmaxAndBroadcastArithmetic) {
   EXPECT_TRUE(
       cuda::binary_supports(request_for(one_node_graph("PRelu", {{2, 3, 4, 4}, {3, 1, 1}}, {}))));
   EXPECT_FALSE(cuda::binary_supports(request_for(one_node_graph("MatMul", {{2, 3}, {3, 2}}, {}))));
+}
+
+TEST(CudaSupports, PadTakesConstantPadsInEveryMode) {
+  for (const char* mode : {"constant", "edge", "reflect", "wrap"}) {
+    const Graph pad = one_node_graph("Pad", {{1, 3, 8, 8}}, attrs({{"mode", std::string(mode)}}),
+                                     {int64_tensor({8}, {0, 0, 1, 2, 0, 0, 2, 1})});
+    EXPECT_TRUE(cuda::pad_supports(request_for(pad))) << mode;
+  }
+  Graph unknown_mode =
+      one_node_graph("Pad", {{1, 3, 8, 8}}, {}, {int64_tensor({8}, {0, 0, 1, 2, 0, 0, 2, 1})});
+  unknown_mode.nodes[0].attrs.set("mode", std::string("mirror"));  // no import would accept it
+  EXPECT_FALSE(cuda::pad_supports(request_for(unknown_mode)));
+  // Pads known only at run time stay on the reference.
+  const Graph pad =
+      one_node_graph("Pad", {{1, 3, 8, 8}}, {}, {int64_tensor({8}, {0, 0, 1, 2, 0, 0, 2, 1})});
+  KernelRequest computed = request_for(pad);
+  computed.inputs[1].value = nullptr;
+  EXPECT_FALSE(cuda::pad_supports(computed));
 }
 
 TEST(CudaSupports, TransposeTakesPermutationsUpToRankSix) {

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "engine/backends/cuda/cuda_params.h"
+#include "engine/ops/spatial_params.h"
 #include "tests/common/graph_builder.h"
 #include "tests/common/tensor_testing.h"
 #include "tests/cuda/cuda_test_util.h"
@@ -163,6 +164,84 @@ TEST(CudaTransposeMath, ReadsWhereTheReferenceReads) {
   repeated.op_type = "Transpose";
   repeated.attrs = attrs({{"perm", Ints{0, 0}}});
   EXPECT_FALSE(cuda::map_transpose({2, 3}, repeated).is_ok());
+}
+
+struct PadCase {
+  const char* name;
+  Shape x;
+  Ints pads;
+  std::string mode;
+  std::vector<Tensor> extra;  // constant_value, axes
+};
+
+void PrintTo(const PadCase& c, std::ostream* os) { *os << c.name; }
+
+class CudaPadMath : public ::testing::TestWithParam<PadCase> {};
+
+TEST_P(CudaPadMath, ReadsWhereTheReferenceReads) {
+  const PadCase& c = GetParam();
+  std::vector<Tensor> constants{int64_tensor({static_cast<int64_t>(c.pads.size())}, c.pads)};
+  constants.insert(constants.end(), c.extra.begin(), c.extra.end());
+  const Graph graph = one_node_graph("Pad", {c.x}, attrs({{"mode", c.mode}}), constants);
+  const Tensor x = random_tensor(c.x, 4);
+  const Tensor expected = reference_output(graph, {x});
+  const Tensor* value = c.extra.size() > 0 && !c.extra[0].empty() ? &c.extra[0] : nullptr;
+  const Tensor* axes = c.extra.size() > 1 ? &c.extra[1] : nullptr;
+  auto index = cuda::map_pad(c.x, expected.shape(), c.mode, constants[0], value, axes);
+  ASSERT_TRUE(index.is_ok()) << index.status().message();
+  Tensor actual(DType::kFloat32, expected.shape());
+  for (int64_t i = 0; i < actual.element_count(); ++i) {
+    const int64_t source = cuda::pad_source(i, *index);
+    actual.data<float>()[i] = source >= 0 ? x.data<float>()[source] : index->fill;
+  }
+  expect_same(actual, expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Modes, CudaPadMath,
+    ::testing::Values(
+        PadCase{"constant_fill",
+                {1, 2, 4, 5},
+                {0, 0, 1, 2, 0, 1, 2, 0},
+                "constant",
+                {float_tensor({}, {-1.5f})}},
+        PadCase{"constant_zero", {2, 3, 4}, {1, 0, 2, 0, 1, 1}, "constant", {}},
+        PadCase{"edge", {1, 2, 4, 5}, {0, 0, 3, 1, 0, 0, 2, 4}, "edge", {}},
+        PadCase{"reflect_beyond_one_period", {1, 1, 3, 4}, {0, 0, 5, 1, 0, 0, 4, 7}, "reflect", {}},
+        PadCase{"wrap", {2, 3, 4}, {0, 2, 5, 0, 3, 1}, "wrap", {}},
+        PadCase{"crop", {1, 2, 6, 6}, {0, 0, -1, 2, 0, 0, 1, -2}, "constant", {}},
+        PadCase{
+            "axes", {1, 2, 4, 5}, {1, 2, 3, 0}, "reflect", {Tensor(), int64_tensor({2}, {-1, 2})}}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+// Convolution with padding cuDNN cannot express: the same reference Conv, once with the
+// asymmetric pads and once unpadded over the buffer map_conv_prepadded's PadIndex fills.
+TEST(CudaConvPrePadding, PaddedBufferGivesTheAsymmetricConvolution) {
+  const Shape x_shape = {2, 3, 8, 7};
+  const Tensor w = random_tensor({4, 3, 3, 3}, 12);
+  const Attributes asymmetric = attrs({{"strides", Ints{2, 2}}, {"pads", Ints{0, 1, 1, 2}}});
+  const Graph graph = one_node_graph("Conv", {x_shape}, asymmetric, {w});
+  const Tensor x = random_tensor(x_shape, 13);
+  const Tensor expected = reference_output(graph, {x});
+
+  auto p = resolve_conv(graph.nodes[0], x_shape, w.shape());
+  ASSERT_TRUE(p.is_ok()) << p.status().message();
+  auto prepadded = cuda::map_conv_prepadded(*p, x_shape, w.shape(), expected.shape());
+  ASSERT_TRUE(prepadded.is_ok()) << prepadded.status().message();
+  Shape padded_shape;
+  for (int d = 0; d < prepadded->pad.rank; ++d) padded_shape.push_back(prepadded->pad.out_dims[d]);
+  ASSERT_EQ(element_count(padded_shape), prepadded->padded_count);
+  Tensor padded(DType::kFloat32, padded_shape);
+  for (int64_t i = 0; i < padded.element_count(); ++i) {
+    const int64_t source = cuda::pad_source(i, prepadded->pad);
+    padded.data<float>()[i] = source >= 0 ? x.data<float>()[source] : prepadded->pad.fill;
+  }
+  // The descriptors cuDNN gets: unpadded, over the padded buffer.
+  EXPECT_EQ(prepadded->conv.pads, (std::vector<int>{0, 0}));
+  const Graph unpadded =
+      one_node_graph("Conv", {padded_shape}, attrs({{"strides", Ints{2, 2}}}), {w});
+  const Tensor actual = reference_output(unpadded, {padded});
+  EXPECT_LT(relative_l2_error(actual, expected), 1e-6);
 }
 
 }  // namespace

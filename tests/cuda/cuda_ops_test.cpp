@@ -98,6 +98,18 @@ const std::vector<OpCase>& cases() {
        [] {
          return conv({1, 2, 5, 6, 7}, {3, 2, 3, 3, 3}, with({{"pads", Ints{1, 1, 1, 1, 1, 1}}}));
        }},
+      {"conv_asymmetric_pads",  // TensorFlow's SAME at stride 2: pre-padded
+       [] {
+         return conv({2, 3, 8, 8}, {4, 3, 3, 3},
+                     with({{"strides", Ints{2, 2}},
+                           {"pads", Ints{0, 0, 1, 1}},
+                           {"activation", std::string("Relu")}}));
+       }},
+      {"conv_same_upper_depthwise",
+       [] {
+         return conv({1, 6, 9, 10}, {6, 1, 4, 4},
+                     with({{"group", int64_t{6}}, {"auto_pad", std::string("SAME_UPPER")}}));
+       }},
       {"conv_sum_relu", [] { return conv_with_sum("Relu"); }},
       {"conv_sum_none", [] { return conv_with_sum(""); }},
       {"conv_sum_sigmoid", [] { return conv_with_sum("Sigmoid"); }},
@@ -303,6 +315,22 @@ const std::vector<OpCase>& cases() {
       {"prelu_per_channel",
        [] {
          return one_node_graph("PRelu", {{2, 3, 4, 5}}, {}, {random_tensor({3, 1, 1}, 9)});
+       }},
+      {"pad_constant",
+       [] {
+         return one_node_graph(
+             "Pad", {{1, 3, 5, 6}}, {},
+             {int64_tensor({8}, {0, 0, 1, 2, 0, 0, 2, 1}), float_tensor({}, {0.5f})});
+       }},
+      {"pad_reflect",
+       [] {
+         return one_node_graph("Pad", {{2, 3, 5, 6}}, with({{"mode", std::string("reflect")}}),
+                               {int64_tensor({8}, {0, 0, 3, 2, 0, 0, 2, 3})});
+       }},
+      {"pad_edge_crop",
+       [] {
+         return one_node_graph("Pad", {{2, 3, 5, 6}}, with({{"mode", std::string("edge")}}),
+                               {int64_tensor({8}, {0, 0, -1, 2, 0, 0, 2, -2})});
        }},
       {"transpose_nhwc",
        [] {

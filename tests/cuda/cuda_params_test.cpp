@@ -44,6 +44,26 @@ TEST(CudaParams, ConvDeclinesAsymmetricPadding) {
   EXPECT_NE(d.status().message().find("asymmetric"), std::string::npos);
 }
 
+TEST(CudaParams, ConvPrePadsAsymmetricPadding) {
+  // TensorFlow's SAME at stride 2 on an even size: one row and column at the end only.
+  const SpatialParams p = params_2d({3, 3}, {2, 2}, {0, 0}, {1, 1}, {4, 4});
+  auto d = map_conv_prepadded(p, {2, 3, 8, 8}, {5, 3, 3, 3}, {2, 5, 4, 4});
+  ASSERT_TRUE(d.is_ok()) << d.status().message();
+  EXPECT_EQ(d->conv.x_dims, (Ints{2, 3, 9, 9}));
+  EXPECT_EQ(d->conv.pads, (Ints{0, 0}));
+  EXPECT_EQ(d->conv.strides, (Ints{2, 2}));
+  EXPECT_EQ(d->padded_count, 2 * 3 * 9 * 9);
+  EXPECT_EQ(d->pad.rank, 4);
+  EXPECT_EQ(d->pad.out_dims[2], 9);
+  EXPECT_EQ(d->pad.begin[2], 0);
+  EXPECT_EQ(d->pad.begin[1], 0);
+  EXPECT_EQ(d->pad.mode, PadMode::kConstant);
+  EXPECT_EQ(d->pad.fill, 0.0f);
+  // Negative pads (a crop) are not padding.
+  const SpatialParams crop = params_2d({3, 3}, {1, 1}, {-1, 0}, {0, 0}, {5, 6});
+  EXPECT_FALSE(map_conv_prepadded(crop, {1, 1, 8, 8}, {1, 1, 3, 3}, {1, 1, 5, 6}).is_ok());
+}
+
 TEST(CudaParams, ConvLiftsOneDimensionalToTwo) {
   SpatialParams p;
   p.kernel = {3};

@@ -48,6 +48,7 @@ constexpr OpEntry kOps[] = {
     {"Min", binary_supports, binary_prepare},
     {"PRelu", binary_supports, binary_prepare},
     {"Transpose", transpose_supports, transpose_prepare},
+    {"Pad", pad_supports, pad_prepare},
     {"Concat", concat_supports, concat_prepare},
     {"ConstantOfShape", constant_of_shape_supports, constant_of_shape_prepare},
     {"Reshape", copy_supports, copy_prepare},

@@ -52,14 +52,14 @@ namespace {
 
 constexpr int64_t kMaxElements = int64_t{1} << 31;  // cuDNN and our launches index with int
 
+}  // namespace
+
 bool plain_float(const ValueInfo& info) {
   if (info.dtype == DType::kUndefined) return true;  // omitted optional
   if (info.dtype != DType::kFloat32 || !info.rank_known || !is_static(info.shape)) return false;
   const auto count = element_count(info.shape);
   return count.has_value() && *count > 0 && *count < kMaxElements;
 }
-
-}  // namespace
 
 bool plain_float_request(const KernelRequest& request, std::initializer_list<const char*> allowed) {
   if (request.node == nullptr || !request.node->domain.empty()) return false;

@@ -90,6 +90,8 @@ Status set_tensor(const TensorDesc& desc, const std::vector<int>& dims);
 // Row-major ints of a shape, padded with trailing 1s to at least 4 dims (cuDNN's minimum).
 std::vector<int> dims4(const Shape& shape);
 
+// A float32 value with a static, non-empty shape cuDNN can index (an omitted one passes).
+bool plain_float(const ValueInfo& info);
 // Admission: every present input and output is float32 with a static shape, and the node has
 // no attribute outside `allowed` (an unknown one, e.g. a fused activation, may change what it
 // computes).
@@ -127,6 +129,8 @@ bool binary_supports(const KernelRequest& request);
 Result<KernelPtr> binary_prepare(const ContextPtr& ctx, const KernelRequest& request);
 bool concat_supports(const KernelRequest& request);
 Result<KernelPtr> concat_prepare(const ContextPtr& ctx, const KernelRequest& request);
+bool pad_supports(const KernelRequest& request);
+Result<KernelPtr> pad_prepare(const ContextPtr& ctx, const KernelRequest& request);
 bool transpose_supports(const KernelRequest& request);
 Result<KernelPtr> transpose_prepare(const ContextPtr& ctx, const KernelRequest& request);
 bool constant_of_shape_supports(const KernelRequest& request);

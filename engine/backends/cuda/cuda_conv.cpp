@@ -3,9 +3,12 @@
 // `sum` (its z input) and applies ReLU in one call. Everything else (no activation included:
 // cuDNN's fused IDENTITY only works with one algorithm) runs as cudnnConvolutionForward,
 // accumulating onto a prefilled sum with beta = 1, then one bias + activation kernel.
-// The algorithm is chosen once at prepare with cudnnFindConvolutionForwardAlgorithm.
+// The algorithm is chosen once at prepare with cudnnFindConvolutionForwardAlgorithm. Asymmetric
+// padding, which cuDNN cannot express, is done by copying the input into a padded buffer first.
 #include <algorithm>
+#include <cstddef>
 #include <iostream>
+#include <optional>
 
 #include "engine/backends/cuda/cuda_common.h"
 #include "engine/backends/cuda/cuda_kernels.h"
@@ -19,10 +22,25 @@ constexpr int kAlgorithmCandidates = 8;
 // Algorithms needing more workspace than this are passed over.
 constexpr size_t kMaxWorkspace = size_t{1} << 30;
 
-Result<ConvDescriptors> conv_descriptors(const KernelRequest& r) {
-  FOVEA_ASSIGN_OR_RETURN(SpatialParams p,
-                         resolve_conv(*r.node, r.inputs[0].shape, r.inputs[1].shape));
-  return map_conv(p, r.inputs[0].shape, r.inputs[1].shape, r.outputs[0].shape);
+// Workspace offsets stay aligned for cuDNN's vectorised access.
+constexpr size_t kWorkspaceAlignment = 256;
+
+// cuDNN's own padding where it is symmetric; else the input pre-padded into the workspace.
+struct ConvChoice {
+  ConvDescriptors conv;
+  std::optional<PadIndex> pad;  // set: x is first copied into a zero-padded buffer
+  int64_t padded_count = 0;
+};
+
+Result<ConvChoice> conv_choice(const KernelRequest& r) {
+  const Shape& x = r.inputs[0].shape;
+  const Shape& w = r.inputs[1].shape;
+  const Shape& y = r.outputs[0].shape;
+  FOVEA_ASSIGN_OR_RETURN(SpatialParams p, resolve_conv(*r.node, x, w));
+  auto direct = map_conv(p, x, w, y);
+  if (direct.is_ok()) return ConvChoice{std::move(direct).value(), std::nullopt, 0};
+  FOVEA_ASSIGN_OR_RETURN(PrePaddedConv padded, map_conv_prepadded(p, x, w, y));
+  return ConvChoice{std::move(padded.conv), padded.pad, padded.padded_count};
 }
 
 class ConvKernel final : public CudaKernel {
@@ -31,7 +49,12 @@ class ConvKernel final : public CudaKernel {
 
   Status prepare(const KernelRequest& r) {
     FOVEA_RETURN_IF_ERROR(upload_constants(r));
-    FOVEA_ASSIGN_OR_RETURN(ConvDescriptors d, conv_descriptors(r));
+    FOVEA_ASSIGN_OR_RETURN(ConvChoice choice, conv_choice(r));
+    const ConvDescriptors& d = choice.conv;
+    pad_ = choice.pad;
+    const size_t padded_bytes = static_cast<size_t>(choice.padded_count) * sizeof(float);
+    padded_bytes_ =
+        (padded_bytes + kWorkspaceAlignment - 1) / kWorkspaceAlignment * kWorkspaceAlignment;
     FOVEA_ASSIGN_OR_RETURN(act_, fused_activation(*r.node));
     has_sum_ = has_input(r, kSumInput);
     has_bias_ = has_input(r, 2);
@@ -98,7 +121,14 @@ class ConvKernel final : public CudaKernel {
     const float* bias = has_bias_ ? fptr(input(inputs, 2)) : nullptr;
     const float* sum = has_sum_ ? fptr(input(inputs, kSumInput)) : nullptr;
     float* y = fptr(outputs[0]);
-    FOVEA_ASSIGN_OR_RETURN(void* ws, ctx_->workspace(workspace_bytes_));
+    FOVEA_ASSIGN_OR_RETURN(void* ws, workspace());
+    if (pad_) {  // the padded input sits before cuDNN's workspace
+      auto* padded = static_cast<float*>(ws);
+      FOVEA_RETURN_IF_ERROR(
+          cuda_check(launch_pad(ctx_->stream(), x, padded, *pad_), "convolution padding"));
+      x = padded;
+      ws = static_cast<std::byte*>(ws) + padded_bytes_;
+    }
     const float one = 1.0f, zero = 0.0f;
     if (fused_) {
       // y = relu(conv + alpha2 * z + bias); z = sum, or y itself with alpha2 = 0.
@@ -166,7 +196,7 @@ class ConvKernel final : public CudaKernel {
       algorithm_ = p.algo;
       workspace_bytes_ = workspace;
       // Reserve the workspace now, so runs never grow it.
-      return ctx_->workspace(workspace_bytes_).status();
+      return this->workspace().status();
     }
     return unsupported("cuDNN offers no convolution algorithm for this configuration");
   }
@@ -184,7 +214,8 @@ class ConvKernel final : public CudaKernel {
         cudaMemsetAsync(x.raw_data(), 0, x.byte_size(), ctx_->stream()), "cudaMemsetAsync"));
     FOVEA_RETURN_IF_ERROR(cuda_check(
         cudaMemsetAsync(y.raw_data(), 0, y.byte_size(), ctx_->stream()), "cudaMemsetAsync"));
-    FOVEA_ASSIGN_OR_RETURN(void* ws, ctx_->workspace(workspace_bytes_));
+    FOVEA_ASSIGN_OR_RETURN(void* base, workspace());
+    void* ws = static_cast<std::byte*>(base) + padded_bytes_;
     const cudnnStatus_t status = fused_forward(x.data<float>(), w.data<float>(), y.data<float>(),
                                                0.0f, bias.data<float>(), y.data<float>(), ws);
     const Status synced = ctx_->synchronize();
@@ -192,6 +223,9 @@ class ConvKernel final : public CudaKernel {
     if (status != CUDNN_STATUS_SUCCESS || !synced.is_ok()) fused_ = false;
     return Status::ok();
   }
+
+  // The shared workspace: the padded input (when pre-padding), then cuDNN's.
+  Result<void*> workspace() { return ctx_->workspace(padded_bytes_ + workspace_bytes_); }
 
   // y = relu(conv(x, w) + alpha2 * z + bias), in one cuDNN call.
   cudnnStatus_t fused_forward(const float* x, const float* w, const float* z, float alpha2,
@@ -213,6 +247,8 @@ class ConvKernel final : public CudaKernel {
   int64_t inner_ = 1, count_ = 0, x_count_ = 0;
   cudnnConvolutionFwdAlgo_t algorithm_ = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
   size_t workspace_bytes_ = 0;
+  std::optional<PadIndex> pad_;
+  size_t padded_bytes_ = 0;  // rounded up to kWorkspaceAlignment
   Tensor zero_bias_;
 };
 
@@ -228,7 +264,7 @@ bool conv_supports(const KernelRequest& r) {
   }
   if (has_input(r, kSumInput) && r.inputs[kSumInput].shape != r.outputs[0].shape) return false;
   if (!fused_activation(*r.node).is_ok()) return false;
-  return conv_descriptors(r).is_ok();
+  return conv_choice(r).is_ok();
 }
 
 Result<KernelPtr> conv_prepare(const ContextPtr& ctx, const KernelRequest& r) {

@@ -76,6 +76,31 @@ Result<ConvDescriptors> map_conv(const SpatialParams& p, const Shape& x, const S
   return d;
 }
 
+Result<PrePaddedConv> map_conv_prepadded(const SpatialParams& p, const Shape& x, const Shape& w,
+                                         const Shape& y) {
+  const size_t spatial = p.pads_begin.size();
+  if (x.size() < 3 || x.size() > 5 || spatial != x.size() - 2) {
+    return unsupported("convolution rank " + std::to_string(x.size()) + " (cuDNN: 3 to 5)");
+  }
+  PrePaddedConv r;
+  Shape padded = x;
+  r.pad.rank = static_cast<int32_t>(x.size());
+  for (size_t d = 0; d < x.size(); ++d) r.pad.in_dims[d] = x[d];
+  for (size_t i = 0; i < spatial; ++i) {
+    if (p.pads_begin[i] < 0 || p.pads_end[i] < 0) return unsupported("negative padding");
+    padded[i + 2] = x[i + 2] + p.pads_begin[i] + p.pads_end[i];
+    r.pad.begin[i + 2] = p.pads_begin[i];
+  }
+  for (size_t d = 0; d < x.size(); ++d) r.pad.out_dims[d] = padded[d];
+  SpatialParams unpadded = p;
+  std::fill(unpadded.pads_begin.begin(), unpadded.pads_begin.end(), 0);
+  std::fill(unpadded.pads_end.begin(), unpadded.pads_end.end(), 0);
+  FOVEA_ASSIGN_OR_RETURN(r.conv, map_conv(unpadded, padded, w, y));
+  r.padded_count = 1;
+  for (int64_t d : padded) r.padded_count *= d;
+  return r;
+}
+
 Result<PoolDescriptors> map_pool(const SpatialParams& p, const Shape& x, const Shape& y) {
   if (x.size() < 3 || x.size() > 5 || y.size() != x.size()) {
     return unsupported("pooling rank " + std::to_string(x.size()) + " (cuDNN: 3 to 5)");
@@ -224,6 +249,61 @@ Result<BinaryOp> binary_op(const std::string& op_type) {
   if (op_type == "Min") return BinaryOp::kMin;
   if (op_type == "PRelu") return BinaryOp::kPRelu;
   return unsupported("binary op " + op_type);
+}
+
+Result<PadIndex> map_pad(const Shape& x, const Shape& y, const std::string& mode,
+                         const Tensor& pads, const Tensor* constant_value, const Tensor* axes) {
+  const auto rank = static_cast<int64_t>(x.size());
+  if (rank == 0 || rank > kMaxPadRank || y.size() != x.size()) {
+    return unsupported("pad rank " + std::to_string(rank) + " (1 to " +
+                       std::to_string(kMaxPadRank) + ")");
+  }
+  PadIndex index;
+  index.rank = static_cast<int32_t>(rank);
+  if (mode == "constant") {
+    index.mode = PadMode::kConstant;
+  } else if (mode == "edge") {
+    index.mode = PadMode::kEdge;
+  } else if (mode == "reflect") {
+    index.mode = PadMode::kReflect;
+  } else if (mode == "wrap") {
+    index.mode = PadMode::kWrap;
+  } else {
+    return unsupported("pad mode '" + mode + "'");
+  }
+  if (pads.dtype() != DType::kInt64) return unsupported("pads that are not int64");
+  std::vector<int64_t> dims;  // the padded axes, in pads' order
+  if (axes == nullptr) {
+    for (int64_t d = 0; d < rank; ++d) dims.push_back(d);
+  } else {
+    if (axes->dtype() != DType::kInt64) return unsupported("axes that are not int64");
+    for (int64_t i = 0; i < axes->element_count(); ++i) {
+      int64_t a = axes->data<int64_t>()[i];
+      if (a < 0) a += rank;
+      if (a < 0 || a >= rank) return invalid_argument("pad axis out of range");
+      dims.push_back(a);
+    }
+  }
+  if (pads.element_count() != 2 * static_cast<int64_t>(dims.size())) {
+    return invalid_argument("pads does not hold a begin and an end per axis");
+  }
+  int64_t end[kMaxPadRank] = {};
+  for (size_t i = 0; i < dims.size(); ++i) {
+    index.begin[dims[i]] = pads.data<int64_t>()[i];
+    end[dims[i]] = pads.data<int64_t>()[i + dims.size()];
+  }
+  for (int64_t d = 0; d < rank; ++d) {
+    index.in_dims[d] = x[static_cast<size_t>(d)];
+    index.out_dims[d] = y[static_cast<size_t>(d)];
+    if (x[static_cast<size_t>(d)] + index.begin[d] + end[d] != y[static_cast<size_t>(d)]) {
+      return invalid_argument("pads do not give the output shape");
+    }
+  }
+  if (constant_value != nullptr && constant_value->element_count() > 0) {
+    if (constant_value->dtype() != DType::kFloat32) return unsupported("a non-float32 fill");
+    index.fill = constant_value->data<float>()[0];
+  }
+  return index;
 }
 
 Result<BroadcastIndex> map_transpose(const Shape& x, const Node& node) {

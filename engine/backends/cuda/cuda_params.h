@@ -28,6 +28,17 @@ struct ConvDescriptors {
 Result<ConvDescriptors> map_conv(const SpatialParams& p, const Shape& x, const Shape& w,
                                  const Shape& y);
 
+// Padding cuDNN cannot express (asymmetric pads, as TensorFlow's SAME exports give): the input
+// is first copied into a zero-filled buffer padded as `pad` says, then convolved without
+// padding. Fails for negative pads and what map_conv fails for.
+struct PrePaddedConv {
+  ConvDescriptors conv;  // over the padded buffer
+  PadIndex pad;          // x -> the padded buffer
+  int64_t padded_count = 0;
+};
+Result<PrePaddedConv> map_conv_prepadded(const SpatialParams& p, const Shape& x, const Shape& w,
+                                         const Shape& y);
+
 struct PoolDescriptors {
   std::vector<int> x_dims, y_dims;
   std::vector<int> window, pads, strides;
@@ -62,6 +73,11 @@ Result<Activation> activation_by_name(const std::string& name, float alpha, floa
 Result<BinaryOp> binary_op(const std::string& op_type);
 // Numpy broadcasting of a and b onto y (y is their broadcast shape).
 Result<BroadcastIndex> broadcast_index(const Shape& a, const Shape& b, const Shape& y);
+
+// ONNX Pad of x (inputs pads, constant_value?, axes? as constants; null where absent) onto y:
+// per-dim begin amounts (negative crops), the mode and the fill. Rank at most kMaxPadRank.
+Result<PadIndex> map_pad(const Shape& x, const Shape& y, const std::string& mode,
+                         const Tensor& pads, const Tensor* constant_value, const Tensor* axes);
 
 // Transpose of x by the node's `perm` (default: reversed dims) as a broadcast copy: y's dims,
 // and x's stride for each of them.

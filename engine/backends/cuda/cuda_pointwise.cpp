@@ -1,6 +1,6 @@
 // Elementwise and data-movement nodes as small kernels: activations (cuda_kernels.cu), binary
 // arithmetic with numpy broadcasting (Add, Sub, Mul, Div, two-input Sum/Max/Min, PRelu), Concat
-// (one 2-D strided copy per input), Transpose, ConstantOfShape (a fill), and the
+// (one 2-D strided copy per input), Pad, Transpose, ConstantOfShape (a fill), and the
 // reshaping ops (Reshape, Flatten, Squeeze, Unsqueeze, Identity) as plain device copies — the
 // plan makes those views where it can, so these run only for graph outputs.
 #include <algorithm>
@@ -154,6 +154,35 @@ class BroadcastCopyKernel final : public CudaKernel {
   int64_t count_;
 };
 
+// Pad (any mode, negative pads crop): each output element reads its source or is the fill.
+class PadKernel final : public CudaKernel {
+ public:
+  PadKernel(ContextPtr ctx, const KernelRequest& r, const PadIndex& index)
+      : CudaKernel(std::move(ctx), r), index_(index) {}
+  bool reads_input(size_t i) const override { return i == 0; }  // pads etc. are in index_
+
+ protected:
+  Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
+    return cuda_check(launch_pad(ctx_->stream(), fptr(input(inputs, 0)), fptr(outputs[0]), index_),
+                      "pad kernel");
+  }
+
+ private:
+  PadIndex index_;
+};
+
+Result<PadIndex> pad_index(const KernelRequest& r) {
+  const Tensor* pads = constant_input(r, 1);
+  const Tensor* value = constant_input(r, 2);
+  const Tensor* axes = constant_input(r, 3);
+  if (pads == nullptr || (has_input(r, 2) && value == nullptr) ||
+      (has_input(r, 3) && axes == nullptr)) {
+    return unsupported("pads, fill or axes computed at run time");
+  }
+  return map_pad(r.inputs[0].shape, r.outputs[0].shape,
+                 r.node->attrs.get_string("mode", "constant"), *pads, value, axes);
+}
+
 // ConstantOfShape: the output filled with the `value` attribute (default 0). Constant folding
 // leaves only outputs too large to keep as constants (e.g. weights a model generates), so
 // filling them on the device on every run beats computing them on the host and copying them.
@@ -235,6 +264,19 @@ bool concat_supports(const KernelRequest& r) {
 Result<KernelPtr> concat_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   FOVEA_ASSIGN_OR_RETURN(size_t axis, concat_axis(r));
   return with_constants<ConcatKernel>(ctx, r, axis);
+}
+
+bool pad_supports(const KernelRequest& r) {
+  if (r.node->domain.empty() && attributes_within(*r.node, {"mode"}) && r.inputs.size() >= 2 &&
+      r.outputs.size() == 1 && plain_float(r.inputs[0]) && plain_float(r.outputs[0])) {
+    return pad_index(r).is_ok();
+  }
+  return false;
+}
+
+Result<KernelPtr> pad_prepare(const ContextPtr& ctx, const KernelRequest& r) {
+  FOVEA_ASSIGN_OR_RETURN(PadIndex index, pad_index(r));
+  return KernelPtr(new PadKernel(ctx, r, index));
 }
 
 bool transpose_supports(const KernelRequest& r) {
