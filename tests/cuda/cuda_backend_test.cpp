@@ -201,6 +201,15 @@ TEST(CudaSupports, PadTakesConstantPadsInEveryMode) {
   EXPECT_FALSE(cuda::pad_supports(computed));
 }
 
+TEST(CudaSupports, ReduceMeanTakesConstantAxes) {
+  const Graph spatial =
+      one_node_graph("ReduceMean", {{2, 16, 7, 7}}, {}, {int64_tensor({2}, {2, 3})});
+  EXPECT_TRUE(cuda::reduce_mean_supports(request_for(spatial)));
+  KernelRequest computed = request_for(spatial);
+  computed.inputs[1].value = nullptr;
+  EXPECT_FALSE(cuda::reduce_mean_supports(computed));
+}
+
 TEST(CudaSupports, TransposeTakesPermutationsUpToRankSix) {
   const Ints nhwc = {0, 2, 3, 1};
   EXPECT_TRUE(cuda::transpose_supports(

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "engine/backends/cuda/cuda_params.h"
 #include "engine/ops/spatial_params.h"
@@ -212,6 +213,48 @@ INSTANTIATE_TEST_SUITE_P(
         PadCase{"crop", {1, 2, 6, 6}, {0, 0, -1, 2, 0, 0, 1, -2}, "constant", {}},
         PadCase{
             "axes", {1, 2, 4, 5}, {1, 2, 3, 0}, "reflect", {Tensor(), int64_tensor({2}, {-1, 2})}}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+struct ReduceCase {
+  const char* name;
+  Shape x;
+  std::optional<Ints> axes;
+  Attributes attrs;
+};
+
+void PrintTo(const ReduceCase& c, std::ostream* os) { *os << c.name; }
+
+class CudaReduceMeanMath : public ::testing::TestWithParam<ReduceCase> {};
+
+TEST_P(CudaReduceMeanMath, EqualsTheReferenceBitForBit) {
+  const ReduceCase& c = GetParam();
+  std::vector<Tensor> constants;
+  if (c.axes) constants.push_back(int64_tensor({static_cast<int64_t>(c.axes->size())}, *c.axes));
+  const Graph graph = one_node_graph("ReduceMean", {c.x}, c.attrs, constants);
+  const Tensor x = random_tensor(c.x, 21, -4.0f, 4.0f);
+  const Tensor expected = reference_output(graph, {x});
+  auto index = cuda::map_reduce_mean(c.x, graph.nodes[0], c.axes ? &constants[0] : nullptr);
+  ASSERT_TRUE(index.is_ok()) << index.status().message();
+  Tensor actual(DType::kFloat32, expected.shape());
+  for (int64_t i = 0; i < actual.element_count(); ++i) {
+    actual.data<float>()[i] = cuda::reduce_mean_output(x.data<float>(), *index, i);
+  }
+  expect_same(actual, expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Axes, CudaReduceMeanMath,
+    ::testing::Values(ReduceCase{"squeeze_excite", {2, 16, 7, 7}, Ints{2, 3}, {}},
+                      ReduceCase{"channels_negative_no_keepdims",
+                                 {2, 5, 3, 4},
+                                 Ints{-3},
+                                 attrs({{"keepdims", int64_t{0}}})},
+                      ReduceCase{"outer_and_inner", {3, 4, 5}, Ints{0, 2}, {}},
+                      ReduceCase{"every_dim_by_default", {3, 4, 5}, std::nullopt, {}},
+                      ReduceCase{"noop_with_empty_axes",
+                                 {3, 4},
+                                 std::nullopt,
+                                 attrs({{"noop_with_empty_axes", int64_t{1}}})}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // Convolution with padding cuDNN cannot express: the same reference Conv, once with the

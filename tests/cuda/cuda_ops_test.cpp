@@ -332,6 +332,15 @@ const std::vector<OpCase>& cases() {
          return one_node_graph("Pad", {{2, 3, 5, 6}}, with({{"mode", std::string("edge")}}),
                                {int64_tensor({8}, {0, 0, -1, 2, 0, 0, 2, -2})});
        }},
+      {"reduce_mean_spatial",  // squeeze-and-excitation's pooling as some exporters write it
+       [] {
+         return one_node_graph("ReduceMean", {{2, 16, 7, 7}}, {}, {int64_tensor({2}, {2, 3})});
+       }},
+      {"reduce_mean_channels",
+       [] {
+         return one_node_graph("ReduceMean", {{2, 5, 3, 4}}, with({{"keepdims", int64_t{0}}}),
+                               {int64_tensor({1}, {1})});
+       }},
       {"transpose_nhwc",
        [] {
          return one_node_graph("Transpose", {{2, 3, 4, 5}}, with({{"perm", Ints{0, 2, 3, 1}}}));

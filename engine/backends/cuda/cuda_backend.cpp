@@ -49,6 +49,7 @@ constexpr OpEntry kOps[] = {
     {"PRelu", binary_supports, binary_prepare},
     {"Transpose", transpose_supports, transpose_prepare},
     {"Pad", pad_supports, pad_prepare},
+    {"ReduceMean", reduce_mean_supports, reduce_mean_prepare},
     {"Concat", concat_supports, concat_prepare},
     {"ConstantOfShape", constant_of_shape_supports, constant_of_shape_prepare},
     {"Reshape", copy_supports, copy_prepare},

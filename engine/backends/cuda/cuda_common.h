@@ -131,6 +131,8 @@ bool concat_supports(const KernelRequest& request);
 Result<KernelPtr> concat_prepare(const ContextPtr& ctx, const KernelRequest& request);
 bool pad_supports(const KernelRequest& request);
 Result<KernelPtr> pad_prepare(const ContextPtr& ctx, const KernelRequest& request);
+bool reduce_mean_supports(const KernelRequest& request);
+Result<KernelPtr> reduce_mean_prepare(const ContextPtr& ctx, const KernelRequest& request);
 bool transpose_supports(const KernelRequest& request);
 Result<KernelPtr> transpose_prepare(const ContextPtr& ctx, const KernelRequest& request);
 bool constant_of_shape_supports(const KernelRequest& request);

@@ -1,7 +1,7 @@
 // The per-element math of the elementwise kernels (cuda_kernels.cu): activations, binary ops,
-// broadcast indexing and padding. Written once for the CUDA kernels and for host tests that
-// check it against the reference ops without a GPU; it mirrors engine/ops/activations.cpp,
-// binary_elementwise.cpp, variadic_elementwise.cpp, prelu.cpp and pad.cpp.
+// broadcast indexing, padding and ReduceMean. Written once for the CUDA kernels and for host tests
+// that check it against the reference ops without a GPU; it mirrors engine/ops/activations.cpp,
+// binary_elementwise.cpp, variadic_elementwise.cpp, prelu.cpp, pad.cpp and reduce_mean.cpp.
 #pragma once
 
 #include <cmath>
@@ -99,6 +99,27 @@ FOVEA_HOST_DEVICE inline int64_t pad_source(int64_t i, const PadIndex& pad) {
     stride *= size;
   }
   return inside ? offset : -1;
+}
+
+// Output element i of ReduceMean: the reference's sum, in double and in input order, divided
+// by the count.
+FOVEA_HOST_DEVICE inline float reduce_mean_output(const float* x, const ReduceIndex& r, int64_t i) {
+  int64_t base = 0;
+  for (int d = r.kept_rank - 1; d >= 0; --d) {
+    base += (i % r.kept_dims[d]) * r.kept_strides[d];
+    i /= r.kept_dims[d];
+  }
+  double sum = 0.0;
+  for (int64_t k = 0; k < r.count; ++k) {
+    int64_t offset = base;
+    int64_t rest = k;
+    for (int d = r.reduced_rank - 1; d >= 0; --d) {
+      offset += (rest % r.reduced_dims[d]) * r.reduced_strides[d];
+      rest /= r.reduced_dims[d];
+    }
+    sum += x[offset];
+  }
+  return static_cast<float>(sum / static_cast<double>(r.count));
 }
 
 }  // namespace fovea::cuda

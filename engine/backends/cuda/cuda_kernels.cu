@@ -1,8 +1,8 @@
 // Elementwise CUDA kernels: activations (with an optional per-channel bias, the epilogue of
 // convolutions and GEMMs whose activation cuDNN cannot fuse), broadcast binary ops, broadcast
-// copies (Transpose too), padding, fills, and pooling where cuDNN's cannot express the window.
-// Grid-stride loops, 64-bit indices. The per-element math lives in cuda_elementwise_math.h and
-// cuda_pool_math.h, where host tests check it against the reference ops.
+// copies (Transpose too), padding, ReduceMean, fills, and pooling where cuDNN's cannot express the
+// window. Grid-stride loops, 64-bit indices. The per-element math lives in cuda_elementwise_math.h
+// and cuda_pool_math.h, where host tests check it against the reference ops.
 #include "engine/backends/cuda/cuda_elementwise_math.h"
 #include "engine/backends/cuda/cuda_kernels.h"
 #include "engine/backends/cuda/cuda_pool_math.h"
@@ -57,6 +57,13 @@ __global__ void pad_kernel(const float* x, float* y, int64_t count, PadIndex pad
   }
 }
 
+__global__ void reduce_mean_kernel(const float* x, float* y, int64_t count, ReduceIndex r) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < count;
+       i += int64_t{blockDim.x} * gridDim.x) {
+    y[i] = reduce_mean_output(x, r, i);
+  }
+}
+
 __global__ void fill_kernel(float* y, int64_t count, float value) {
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < count;
        i += int64_t{blockDim.x} * gridDim.x) {
@@ -72,6 +79,15 @@ __global__ void pool_kernel(const float* x, float* y, int64_t count, PoolGeometr
 }
 
 }  // namespace
+
+cudaError_t launch_reduce_mean(cudaStream_t stream, const float* x, float* y,
+                               const ReduceIndex& reduce) {
+  int64_t count = 1;
+  for (int d = 0; d < reduce.kept_rank; ++d) count *= reduce.kept_dims[d];
+  if (count == 0) return cudaSuccess;
+  reduce_mean_kernel<<<blocks_for(count), kThreads, 0, stream>>>(x, y, count, reduce);
+  return cudaGetLastError();
+}
 
 cudaError_t launch_fill(cudaStream_t stream, float* y, int64_t count, float value) {
   if (count == 0) return cudaSuccess;

@@ -26,6 +26,11 @@ cudaError_t launch_broadcast_copy(cudaStream_t stream, const float* x, float* y,
 // y = x padded (or cropped) as `pad` says.
 cudaError_t launch_pad(cudaStream_t stream, const float* x, float* y, const PadIndex& pad);
 
+// y = ReduceMean of x as `reduce` says (one thread per output element: SE blocks and global
+// means reduce a few thousand elements each).
+cudaError_t launch_reduce_mean(cudaStream_t stream, const float* x, float* y,
+                               const ReduceIndex& reduce);
+
 // y[i] = value for i < count (ConstantOfShape).
 cudaError_t launch_fill(cudaStream_t stream, float* y, int64_t count, float value);
 

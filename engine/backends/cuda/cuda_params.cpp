@@ -306,6 +306,47 @@ Result<PadIndex> map_pad(const Shape& x, const Shape& y, const std::string& mode
   return index;
 }
 
+Result<ReduceIndex> map_reduce_mean(const Shape& x, const Node& node, const Tensor* axes) {
+  const auto rank = static_cast<int64_t>(x.size());
+  if (rank == 0 || rank > kMaxReduceRank) {
+    return unsupported("reduction rank " + std::to_string(rank) + " (1 to " +
+                       std::to_string(kMaxReduceRank) + ")");
+  }
+  std::vector<bool> reduced(x.size(), false);
+  if (axes != nullptr && axes->dtype() != DType::kInt64) return unsupported("non-int64 axes");
+  if (axes == nullptr || axes->element_count() == 0) {
+    if (node.attrs.get_int("noop_with_empty_axes", 0) == 0) reduced.assign(x.size(), true);
+  } else {
+    for (int64_t i = 0; i < axes->element_count(); ++i) {
+      int64_t a = axes->data<int64_t>()[i];
+      if (a < 0) a += rank;
+      if (a < 0 || a >= rank) return invalid_argument("reduction axis out of range");
+      reduced[static_cast<size_t>(a)] = true;
+    }
+  }
+  ReduceIndex r;
+  int64_t stride = 1;
+  for (int64_t d = rank - 1; d >= 0; --d) {
+    const auto u = static_cast<size_t>(d);
+    if (reduced[u]) {
+      r.reduced_dims[r.reduced_rank] = x[u];
+      r.reduced_strides[r.reduced_rank++] = stride;
+      r.count *= x[u];
+    } else {
+      r.kept_dims[r.kept_rank] = x[u];
+      r.kept_strides[r.kept_rank++] = stride;
+    }
+    stride *= x[u];
+  }
+  // Collected innermost first: put both in input order.
+  std::reverse(r.kept_dims, r.kept_dims + r.kept_rank);
+  std::reverse(r.kept_strides, r.kept_strides + r.kept_rank);
+  std::reverse(r.reduced_dims, r.reduced_dims + r.reduced_rank);
+  std::reverse(r.reduced_strides, r.reduced_strides + r.reduced_rank);
+  if (r.count == 0) return unsupported("a mean over no elements");
+  return r;
+}
+
 Result<BroadcastIndex> map_transpose(const Shape& x, const Node& node) {
   const size_t rank = x.size();
   if (rank == 0 || rank > static_cast<size_t>(kMaxBroadcastRank)) {

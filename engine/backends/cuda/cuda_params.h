@@ -79,6 +79,10 @@ Result<BroadcastIndex> broadcast_index(const Shape& a, const Shape& b, const Sha
 Result<PadIndex> map_pad(const Shape& x, const Shape& y, const std::string& mode,
                          const Tensor& pads, const Tensor* constant_value, const Tensor* axes);
 
+// ReduceMean of x over `axes` (int64 constant; null or empty: every dim, or none with
+// noop_with_empty_axes). Rank at most kMaxReduceRank.
+Result<ReduceIndex> map_reduce_mean(const Shape& x, const Node& node, const Tensor* axes);
+
 // Transpose of x by the node's `perm` (default: reversed dims) as a broadcast copy: y's dims,
 // and x's stride for each of them.
 Result<BroadcastIndex> map_transpose(const Shape& x, const Node& node);

@@ -1,6 +1,6 @@
 // Elementwise and data-movement nodes as small kernels: activations (cuda_kernels.cu), binary
 // arithmetic with numpy broadcasting (Add, Sub, Mul, Div, two-input Sum/Max/Min, PRelu), Concat
-// (one 2-D strided copy per input), Pad, Transpose, ConstantOfShape (a fill), and the
+// (one 2-D strided copy per input), Pad, Transpose, ReduceMean, ConstantOfShape (a fill), and the
 // reshaping ops (Reshape, Flatten, Squeeze, Unsqueeze, Identity) as plain device copies — the
 // plan makes those views where it can, so these run only for graph outputs.
 #include <algorithm>
@@ -183,6 +183,29 @@ Result<PadIndex> pad_index(const KernelRequest& r) {
                  r.node->attrs.get_string("mode", "constant"), *pads, value, axes);
 }
 
+class ReduceMeanKernel final : public CudaKernel {
+ public:
+  ReduceMeanKernel(ContextPtr ctx, const KernelRequest& r, const ReduceIndex& index)
+      : CudaKernel(std::move(ctx), r), index_(index) {}
+  bool reads_input(size_t i) const override { return i == 0; }  // the axes are in index_
+
+ protected:
+  Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
+    return cuda_check(
+        launch_reduce_mean(ctx_->stream(), fptr(input(inputs, 0)), fptr(outputs[0]), index_),
+        "reduce-mean kernel");
+  }
+
+ private:
+  ReduceIndex index_;
+};
+
+Result<ReduceIndex> reduce_index(const KernelRequest& r) {
+  const Tensor* axes = constant_input(r, 1);
+  if (has_input(r, 1) && axes == nullptr) return unsupported("axes computed at run time");
+  return map_reduce_mean(r.inputs[0].shape, *r.node, axes);
+}
+
 // ConstantOfShape: the output filled with the `value` attribute (default 0). Constant folding
 // leaves only outputs too large to keep as constants (e.g. weights a model generates), so
 // filling them on the device on every run beats computing them on the host and copying them.
@@ -277,6 +300,20 @@ bool pad_supports(const KernelRequest& r) {
 Result<KernelPtr> pad_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   FOVEA_ASSIGN_OR_RETURN(PadIndex index, pad_index(r));
   return KernelPtr(new PadKernel(ctx, r, index));
+}
+
+bool reduce_mean_supports(const KernelRequest& r) {
+  if (r.node->domain.empty() && attributes_within(*r.node, {"keepdims", "noop_with_empty_axes"}) &&
+      !r.inputs.empty() && r.inputs.size() <= 2 && r.outputs.size() == 1 &&
+      plain_float(r.inputs[0]) && plain_float(r.outputs[0])) {
+    return reduce_index(r).is_ok();
+  }
+  return false;
+}
+
+Result<KernelPtr> reduce_mean_prepare(const ContextPtr& ctx, const KernelRequest& r) {
+  FOVEA_ASSIGN_OR_RETURN(ReduceIndex index, reduce_index(r));
+  return KernelPtr(new ReduceMeanKernel(ctx, r, index));
 }
 
 bool transpose_supports(const KernelRequest& r) {

@@ -59,6 +59,19 @@ struct PadIndex {
   float fill = 0.0f;  // kConstant
 };
 
+// ReduceMean: each output element is the mean of the input elements sharing its kept
+// coordinates. Kept and reduced dims in input order, with the input's strides.
+inline constexpr int kMaxReduceRank = 6;
+struct ReduceIndex {
+  int32_t kept_rank = 0;
+  int64_t kept_dims[kMaxReduceRank] = {};
+  int64_t kept_strides[kMaxReduceRank] = {};
+  int32_t reduced_rank = 0;
+  int64_t reduced_dims[kMaxReduceRank] = {};
+  int64_t reduced_strides[kMaxReduceRank] = {};
+  int64_t count = 1;  // elements per mean
+};
+
 // MaxPool/AveragePool computed as the reference computes them (engine/ops/pool.cpp), for the
 // geometry cuDNN's pooling cannot express: asymmetric pads, ceil_mode, dilations, windows
 // wholly in the padding. Up to three spatial dims; absent ones are 1 / 0.
