@@ -1,6 +1,7 @@
 #include "tests/common/generated_models.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -28,8 +29,9 @@ std::optional<std::string> generated_model(const std::string& name, std::string&
     why = "python3-onnx is not installed (scripts/setup-deps.sh installs it)";
     return std::nullopt;
   }
-  // Generate into a private folder, then rename: a concurrent test never sees half a file.
-  const fs::path tmp = dir / ("tmp_" + file);
+  // Generate into a folder private to this process, then rename: a concurrent test (ctest -j
+  // runs several binaries that ask for the same model) never sees or renames half a file.
+  const fs::path tmp = dir / ("tmp_" + file + "_" + std::to_string(getpid()));
   fs::create_directories(tmp);
   const std::string cmd = "/usr/bin/python3 " + *shared + "/tools/make_models.py " + tmp.string() +
                           " --only " + name + " --batch " + std::to_string(batch) + " > /dev/null";
