@@ -54,6 +54,27 @@ class CudaKernel : public Kernel {
   std::vector<Tensor> constants_;
 };
 
+// A kernel that is one launch of one of the backend's own kernels from input 0 to output 0,
+// with parameters fixed at prepare (pooling geometry, pad or reduction indexing). Other inputs
+// (pads, axes) were resolved into the parameters, so the plan need not pass them.
+template <typename Params, cudaError_t (*Launch)(cudaStream_t, const float*, float*, const Params&)>
+class LaunchKernel final : public CudaKernel {
+ public:
+  LaunchKernel(ContextPtr ctx, const KernelRequest& request, const Params& params, const char* what)
+      : CudaKernel(std::move(ctx), request), params_(params), what_(what) {}
+  bool reads_input(size_t i) const override { return i == 0; }
+
+ protected:
+  Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
+    return cuda_check(Launch(ctx_->stream(), fptr(input(inputs, 0)), fptr(outputs[0]), params_),
+                      what_);
+  }
+
+ private:
+  Params params_;
+  const char* what_;
+};
+
 // RAII cuDNN descriptors (created empty; the set functions fill them).
 template <typename T, cudnnStatus_t (*Create)(T*), cudnnStatus_t (*Destroy)(T)>
 class Descriptor {

@@ -59,21 +59,7 @@ class PoolKernel final : public CudaKernel {
 
 // MaxPool/AveragePool geometry cuDNN cannot express (asymmetric pads, ceil_mode that adds a
 // row, dilations, windows wholly in the padding): the reference's loop as one kernel.
-class DirectPoolKernel final : public CudaKernel {
- public:
-  DirectPoolKernel(ContextPtr ctx, const KernelRequest& r, const PoolGeometry& g)
-      : CudaKernel(std::move(ctx), r), geometry_(g) {}
-
- protected:
-  Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
-    return cuda_check(
-        launch_pool(ctx_->stream(), fptr(input(inputs, 0)), fptr(outputs[0]), geometry_),
-        "pooling kernel");
-  }
-
- private:
-  PoolGeometry geometry_;
-};
+using DirectPoolKernel = LaunchKernel<PoolGeometry, launch_pool>;
 
 // cuDNN's pooling where it expresses the window, else the direct kernel.
 using PoolChoice = std::variant<PoolDescriptors, PoolGeometry>;
@@ -213,7 +199,7 @@ bool pool_supports(const KernelRequest& r) {
 Result<KernelPtr> pool_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   FOVEA_ASSIGN_OR_RETURN(PoolChoice choice, pool_choice(r));
   if (const auto* d = std::get_if<PoolDescriptors>(&choice)) return make_pool(ctx, r, *d);
-  return KernelPtr(new DirectPoolKernel(ctx, r, std::get<PoolGeometry>(choice)));
+  return KernelPtr(new DirectPoolKernel(ctx, r, std::get<PoolGeometry>(choice), "pooling kernel"));
 }
 
 bool global_pool_supports(const KernelRequest& r) {

@@ -155,21 +155,7 @@ class BroadcastCopyKernel final : public CudaKernel {
 };
 
 // Pad (any mode, negative pads crop): each output element reads its source or is the fill.
-class PadKernel final : public CudaKernel {
- public:
-  PadKernel(ContextPtr ctx, const KernelRequest& r, const PadIndex& index)
-      : CudaKernel(std::move(ctx), r), index_(index) {}
-  bool reads_input(size_t i) const override { return i == 0; }  // pads etc. are in index_
-
- protected:
-  Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
-    return cuda_check(launch_pad(ctx_->stream(), fptr(input(inputs, 0)), fptr(outputs[0]), index_),
-                      "pad kernel");
-  }
-
- private:
-  PadIndex index_;
-};
+using PadKernel = LaunchKernel<PadIndex, launch_pad>;
 
 Result<PadIndex> pad_index(const KernelRequest& r) {
   const Tensor* pads = constant_input(r, 1);
@@ -183,22 +169,7 @@ Result<PadIndex> pad_index(const KernelRequest& r) {
                  r.node->attrs.get_string("mode", "constant"), *pads, value, axes);
 }
 
-class ReduceMeanKernel final : public CudaKernel {
- public:
-  ReduceMeanKernel(ContextPtr ctx, const KernelRequest& r, const ReduceIndex& index)
-      : CudaKernel(std::move(ctx), r), index_(index) {}
-  bool reads_input(size_t i) const override { return i == 0; }  // the axes are in index_
-
- protected:
-  Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
-    return cuda_check(
-        launch_reduce_mean(ctx_->stream(), fptr(input(inputs, 0)), fptr(outputs[0]), index_),
-        "reduce-mean kernel");
-  }
-
- private:
-  ReduceIndex index_;
-};
+using ReduceMeanKernel = LaunchKernel<ReduceIndex, launch_reduce_mean>;
 
 Result<ReduceIndex> reduce_index(const KernelRequest& r) {
   const Tensor* axes = constant_input(r, 1);
@@ -299,7 +270,7 @@ bool pad_supports(const KernelRequest& r) {
 
 Result<KernelPtr> pad_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   FOVEA_ASSIGN_OR_RETURN(PadIndex index, pad_index(r));
-  return KernelPtr(new PadKernel(ctx, r, index));
+  return KernelPtr(new PadKernel(ctx, r, index, "pad kernel"));
 }
 
 bool reduce_mean_supports(const KernelRequest& r) {
@@ -313,7 +284,7 @@ bool reduce_mean_supports(const KernelRequest& r) {
 
 Result<KernelPtr> reduce_mean_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   FOVEA_ASSIGN_OR_RETURN(ReduceIndex index, reduce_index(r));
-  return KernelPtr(new ReduceMeanKernel(ctx, r, index));
+  return KernelPtr(new ReduceMeanKernel(ctx, r, index, "reduce-mean kernel"));
 }
 
 bool transpose_supports(const KernelRequest& r) {
