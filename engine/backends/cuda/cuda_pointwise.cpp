@@ -219,7 +219,9 @@ Result<KernelPtr> with_constants(const ContextPtr& ctx, const KernelRequest& r, 
 }  // namespace
 
 bool activation_supports(const KernelRequest& r) {
-  if (!plain_float_request(r, {"alpha", "beta", "gamma"}) || r.outputs.size() != 1) return false;
+  const bool attrs_ok = r.node->op_type == "Selu" ? plain_float_request(r, {"alpha", "gamma"})
+                                                  : plain_float_request(r, {"alpha", "beta"});
+  if (!attrs_ok || r.outputs.size() != 1) return false;
   if (r.node->op_type != "Clip" && r.inputs.size() != 1) return false;
   return node_activation(r).is_ok();
 }
