@@ -6,20 +6,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include "engine/ops/axis_params.h"
 #include "engine/ops/shape_values.h"
 
 namespace fovea {
 namespace {
-
-enum class PadMode { kConstant, kEdge, kReflect, kWrap };
-
-std::optional<PadMode> parse_mode(const std::string& mode) {
-  if (mode == "constant") return PadMode::kConstant;
-  if (mode == "edge") return PadMode::kEdge;
-  if (mode == "reflect") return PadMode::kReflect;
-  if (mode == "wrap") return PadMode::kWrap;
-  return std::nullopt;
-}
 
 // The input coordinate an out-of-range coordinate reads in the non-constant modes
 // (size > 0).
@@ -38,43 +29,10 @@ int64_t source_coord(PadMode mode, int64_t coord, int64_t size) {
   return coord;
 }
 
-struct PadAmounts {
-  std::vector<int64_t> begin;
-  std::vector<int64_t> end;
-};
-
-// Per-dim begin/end amounts from the pads and optional axes values.
-Result<PadAmounts> resolve_pads(const std::vector<int64_t>& pads,
-                                const std::optional<std::vector<int64_t>>& axes_values,
-                                int64_t rank) {
-  std::vector<int64_t> axes;
-  if (axes_values) {
-    axes = *axes_values;
-  } else {
-    for (int64_t d = 0; d < rank; ++d) axes.push_back(d);
-  }
-  if (pads.size() != 2 * axes.size()) {
-    return invalid_argument("pads has " + std::to_string(pads.size()) + " values, expected " +
-                            std::to_string(2 * axes.size()));
-  }
-  PadAmounts amounts{std::vector<int64_t>(static_cast<size_t>(rank), 0),
-                     std::vector<int64_t>(static_cast<size_t>(rank), 0)};
-  for (size_t i = 0; i < axes.size(); ++i) {
-    const auto axis = normalize_axis(axes[i], rank);
-    if (!axis) {
-      return invalid_argument("axis " + std::to_string(axes[i]) + " is out of range for rank " +
-                              std::to_string(rank));
-    }
-    amounts.begin[static_cast<size_t>(*axis)] = pads[i];
-    amounts.end[static_cast<size_t>(*axis)] = pads[i + axes.size()];
-  }
-  return amounts;
-}
-
 Status infer_pad(InferContext& ctx) {
   const ValueInfo& x = ctx.inputs[0];
   const std::string mode = ctx.node->attrs.get_string("mode", "constant");
-  if (!parse_mode(mode)) return ctx.unsupported_error("mode '" + mode + "' is not supported");
+  if (!parse_pad_mode(mode)) return ctx.unsupported_error("mode '" + mode + "' is not supported");
   FOVEA_RETURN_IF_ERROR(require_holdable_dtype(ctx, x.dtype));
   if (ctx.inputs[1].dtype != DType::kInt64) {
     return ctx.error(std::string("pads must be int64, got ") + dtype_name(ctx.inputs[1].dtype));
@@ -124,7 +82,7 @@ Status pad_reference(const Node& node, std::span<const Tensor> inputs, std::span
   auto amounts = resolve_pads(int_values(inputs[1]), axes, in.rank());
   if (!amounts.is_ok()) return amounts.status().with_context("node '" + node.name + "' (Pad)");
   const PadMode mode =
-      parse_mode(node.attrs.get_string("mode", "constant")).value_or(PadMode::kConstant);
+      parse_pad_mode(node.attrs.get_string("mode", "constant")).value_or(PadMode::kConstant);
   const size_t elem = dtype_size(in.dtype());
   std::vector<char> fill(elem, 0);
   if (inputs.size() > 2 && !inputs[2].empty() && inputs[2].element_count() > 0) {

@@ -3,30 +3,11 @@
 // no axes means every axis; 1: no axes means the output is the input). float32 only.
 #include <algorithm>
 
+#include "engine/ops/axis_params.h"
 #include "engine/ops/shape_values.h"
 
 namespace fovea {
 namespace {
-
-// Which input dims are reduced; an empty vector means "none" (the noop case).
-Result<std::vector<bool>> reduced_dims(const Node& node, const std::vector<int64_t>& axes,
-                                       int64_t rank) {
-  std::vector<bool> reduced(static_cast<size_t>(rank), false);
-  if (axes.empty()) {
-    if (node.attrs.get_int("noop_with_empty_axes", 0) != 0) return reduced;
-    std::fill(reduced.begin(), reduced.end(), true);
-    return reduced;
-  }
-  for (int64_t axis : axes) {
-    const auto normalized = normalize_axis(axis, rank);
-    if (!normalized) {
-      return invalid_argument("axis " + std::to_string(axis) + " is out of range for rank " +
-                              std::to_string(rank));
-    }
-    reduced[static_cast<size_t>(*normalized)] = true;
-  }
-  return reduced;
-}
 
 Shape reduced_shape(const Shape& in, const std::vector<bool>& reduced, bool keepdims) {
   Shape out;

@@ -1,30 +1,11 @@
 // Transpose: output dim i is input dim perm[i]; perm defaults to reversing the dims. Any dtype.
 #include <cstring>
-#include <numeric>
 
+#include "engine/ops/axis_params.h"
 #include "engine/ops/shape_values.h"
 
 namespace fovea {
 namespace {
-
-// The permutation for a rank, or an empty vector when `perm` is not one.
-std::vector<int64_t> resolve_perm(const Node& node, size_t rank) {
-  std::vector<int64_t> perm = node.attrs.get_ints("perm");
-  if (!node.attrs.has("perm")) {
-    perm.resize(rank);
-    std::iota(perm.rbegin(), perm.rend(), 0);
-    return perm;
-  }
-  if (perm.size() != rank) return {};
-  std::vector<bool> seen(rank, false);
-  for (int64_t& p : perm) {
-    const auto axis = normalize_axis(p, static_cast<int64_t>(rank));
-    if (!axis || seen[*axis]) return {};
-    seen[*axis] = true;
-    p = *axis;
-  }
-  return perm;
-}
 
 Status infer_transpose(InferContext& ctx) {
   const ValueInfo& x = ctx.inputs[0];

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <limits>
 
+#include "engine/ops/axis_params.h"
 #include "engine/ops/fused_activation.h"
+#include "engine/ops/shape_values.h"
 
 namespace fovea::cuda {
 namespace {
@@ -51,6 +53,18 @@ std::vector<int> lifted(const std::vector<int64_t>& v, int64_t fill) {
   return out;
 }
 
+// The reference's pad mode as the kernels' plain-struct enum (cuda_types.h includes no engine
+// header).
+PadMode device_pad_mode(fovea::PadMode mode) {
+  switch (mode) {
+    case fovea::PadMode::kEdge: return PadMode::kEdge;
+    case fovea::PadMode::kReflect: return PadMode::kReflect;
+    case fovea::PadMode::kWrap: return PadMode::kWrap;
+    case fovea::PadMode::kConstant: break;
+  }
+  return PadMode::kConstant;
+}
+
 }  // namespace
 
 Result<ConvDescriptors> map_conv(const SpatialParams& p, const Shape& x, const Shape& w,
@@ -96,8 +110,7 @@ Result<PrePaddedConv> map_conv_prepadded(const SpatialParams& p, const Shape& x,
   std::fill(unpadded.pads_begin.begin(), unpadded.pads_begin.end(), 0);
   std::fill(unpadded.pads_end.begin(), unpadded.pads_end.end(), 0);
   FOVEA_ASSIGN_OR_RETURN(r.conv, map_conv(unpadded, padded, w, y));
-  r.padded_count = 1;
-  for (int64_t d : padded) r.padded_count *= d;
+  r.padded_count = element_count(padded).value_or(0);
   return r;
 }
 
@@ -258,46 +271,21 @@ Result<PadIndex> map_pad(const Shape& x, const Shape& y, const std::string& mode
     return unsupported("pad rank " + std::to_string(rank) + " (1 to " +
                        std::to_string(kMaxPadRank) + ")");
   }
+  const std::optional<fovea::PadMode> parsed = parse_pad_mode(mode);
+  if (!parsed) return unsupported("pad mode '" + mode + "'");
+  FOVEA_ASSIGN_OR_RETURN(
+      PadAmounts amounts,
+      resolve_pads(int_values(pads), axes ? std::optional(int_values(*axes)) : std::nullopt, rank));
   PadIndex index;
   index.rank = static_cast<int32_t>(rank);
-  if (mode == "constant") {
-    index.mode = PadMode::kConstant;
-  } else if (mode == "edge") {
-    index.mode = PadMode::kEdge;
-  } else if (mode == "reflect") {
-    index.mode = PadMode::kReflect;
-  } else if (mode == "wrap") {
-    index.mode = PadMode::kWrap;
-  } else {
-    return unsupported("pad mode '" + mode + "'");
-  }
-  if (pads.dtype() != DType::kInt64) return unsupported("pads that are not int64");
-  std::vector<int64_t> dims;  // the padded axes, in pads' order
-  if (axes == nullptr) {
-    for (int64_t d = 0; d < rank; ++d) dims.push_back(d);
-  } else {
-    if (axes->dtype() != DType::kInt64) return unsupported("axes that are not int64");
-    for (int64_t i = 0; i < axes->element_count(); ++i) {
-      int64_t a = axes->data<int64_t>()[i];
-      if (a < 0) a += rank;
-      if (a < 0 || a >= rank) return invalid_argument("pad axis out of range");
-      dims.push_back(a);
-    }
-  }
-  if (pads.element_count() != 2 * static_cast<int64_t>(dims.size())) {
-    return invalid_argument("pads does not hold a begin and an end per axis");
-  }
-  int64_t end[kMaxPadRank] = {};
-  for (size_t i = 0; i < dims.size(); ++i) {
-    index.begin[dims[i]] = pads.data<int64_t>()[i];
-    end[dims[i]] = pads.data<int64_t>()[i + dims.size()];
-  }
-  for (int64_t d = 0; d < rank; ++d) {
-    index.in_dims[d] = x[static_cast<size_t>(d)];
-    index.out_dims[d] = y[static_cast<size_t>(d)];
-    if (x[static_cast<size_t>(d)] + index.begin[d] + end[d] != y[static_cast<size_t>(d)]) {
+  index.mode = device_pad_mode(*parsed);
+  for (size_t d = 0; d < x.size(); ++d) {
+    if (x[d] + amounts.begin[d] + amounts.end[d] != y[d]) {
       return invalid_argument("pads do not give the output shape");
     }
+    index.in_dims[d] = x[d];
+    index.out_dims[d] = y[d];
+    index.begin[d] = amounts.begin[d];
   }
   if (constant_value != nullptr && constant_value->element_count() > 0) {
     if (constant_value->dtype() != DType::kFloat32) return unsupported("a non-float32 fill");
@@ -312,37 +300,21 @@ Result<ReduceIndex> map_reduce_mean(const Shape& x, const Node& node, const Tens
     return unsupported("reduction rank " + std::to_string(rank) + " (1 to " +
                        std::to_string(kMaxReduceRank) + ")");
   }
-  std::vector<bool> reduced(x.size(), false);
-  if (axes != nullptr && axes->dtype() != DType::kInt64) return unsupported("non-int64 axes");
-  if (axes == nullptr || axes->element_count() == 0) {
-    if (node.attrs.get_int("noop_with_empty_axes", 0) == 0) reduced.assign(x.size(), true);
-  } else {
-    for (int64_t i = 0; i < axes->element_count(); ++i) {
-      int64_t a = axes->data<int64_t>()[i];
-      if (a < 0) a += rank;
-      if (a < 0 || a >= rank) return invalid_argument("reduction axis out of range");
-      reduced[static_cast<size_t>(a)] = true;
-    }
-  }
+  FOVEA_ASSIGN_OR_RETURN(
+      std::vector<bool> reduced,
+      reduced_dims(node, axes ? int_values(*axes) : std::vector<int64_t>{}, rank));
+  const std::vector<int64_t> strides = row_major_strides(x);
   ReduceIndex r;
-  int64_t stride = 1;
-  for (int64_t d = rank - 1; d >= 0; --d) {
-    const auto u = static_cast<size_t>(d);
-    if (reduced[u]) {
-      r.reduced_dims[r.reduced_rank] = x[u];
-      r.reduced_strides[r.reduced_rank++] = stride;
-      r.count *= x[u];
+  for (size_t d = 0; d < x.size(); ++d) {
+    if (reduced[d]) {
+      r.reduced_dims[r.reduced_rank] = x[d];
+      r.reduced_strides[r.reduced_rank++] = strides[d];
+      r.count *= x[d];
     } else {
-      r.kept_dims[r.kept_rank] = x[u];
-      r.kept_strides[r.kept_rank++] = stride;
+      r.kept_dims[r.kept_rank] = x[d];
+      r.kept_strides[r.kept_rank++] = strides[d];
     }
-    stride *= x[u];
   }
-  // Collected innermost first: put both in input order.
-  std::reverse(r.kept_dims, r.kept_dims + r.kept_rank);
-  std::reverse(r.kept_strides, r.kept_strides + r.kept_rank);
-  std::reverse(r.reduced_dims, r.reduced_dims + r.reduced_rank);
-  std::reverse(r.reduced_strides, r.reduced_strides + r.reduced_rank);
   if (r.count == 0) return unsupported("a mean over no elements");
   return r;
 }
@@ -353,25 +325,14 @@ Result<BroadcastIndex> map_transpose(const Shape& x, const Node& node) {
     return unsupported("transpose rank " + std::to_string(rank) + " (1 to " +
                        std::to_string(kMaxBroadcastRank) + ")");
   }
-  std::vector<int64_t> perm = node.attrs.get_ints("perm");
-  if (!node.attrs.has("perm")) {
-    for (size_t d = 0; d < rank; ++d) perm.push_back(static_cast<int64_t>(rank - 1 - d));
-  }
-  if (perm.size() != rank) return invalid_argument("perm does not match the input's rank");
-  std::vector<int64_t> x_strides(rank, 1);
-  for (size_t d = rank - 1; d > 0; --d) x_strides[d - 1] = x_strides[d] * x[d];
+  const std::vector<int64_t> perm = resolve_perm(node, rank);
+  if (perm.empty()) return invalid_argument("perm is not a permutation of the input's dims");
+  const std::vector<int64_t> x_strides = row_major_strides(x);
   BroadcastIndex index;
   index.rank = static_cast<int32_t>(rank);
-  std::vector<bool> seen(rank, false);
   for (size_t d = 0; d < rank; ++d) {
-    int64_t p = perm[d];
-    if (p < 0) p += static_cast<int64_t>(rank);  // as the reference reads perm
-    if (p < 0 || p >= static_cast<int64_t>(rank) || seen[static_cast<size_t>(p)]) {
-      return invalid_argument("perm is not a permutation of the input's dims");
-    }
-    seen[static_cast<size_t>(p)] = true;
-    index.out_dims[d] = x[static_cast<size_t>(p)];
-    index.a_strides[d] = x_strides[static_cast<size_t>(p)];
+    index.out_dims[d] = x[static_cast<size_t>(perm[d])];
+    index.a_strides[d] = x_strides[static_cast<size_t>(perm[d])];
   }
   return index;
 }
