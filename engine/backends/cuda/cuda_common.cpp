@@ -52,8 +52,7 @@ namespace {
 
 constexpr int64_t kMaxElements = int64_t{1} << 31;  // cuDNN and our launches index with int
 
-}  // namespace
-
+// A float32 value with a static, non-empty shape cuDNN can index (an omitted one passes).
 bool plain_float(const ValueInfo& info) {
   if (info.dtype == DType::kUndefined) return true;  // omitted optional
   if (info.dtype != DType::kFloat32 || !info.rank_known || !is_static(info.shape)) return false;
@@ -61,11 +60,21 @@ bool plain_float(const ValueInfo& info) {
   return count.has_value() && *count > 0 && *count < kMaxElements;
 }
 
+}  // namespace
+
 bool plain_float_request(const KernelRequest& request, std::initializer_list<const char*> allowed) {
   if (request.node == nullptr || !request.node->domain.empty()) return false;
   if (!std::all_of(request.inputs.begin(), request.inputs.end(), plain_float)) return false;
   if (!std::all_of(request.outputs.begin(), request.outputs.end(), plain_float)) return false;
   return attributes_within(*request.node, allowed);
+}
+
+bool float_data_request(const KernelRequest& request, std::initializer_list<const char*> allowed,
+                        size_t max_inputs) {
+  if (request.node == nullptr || !request.node->domain.empty()) return false;
+  if (request.inputs.empty() || request.inputs.size() > max_inputs) return false;
+  if (request.outputs.size() != 1 || !plain_float(request.inputs[0])) return false;
+  return plain_float(request.outputs[0]) && attributes_within(*request.node, allowed);
 }
 
 }  // namespace fovea::cuda

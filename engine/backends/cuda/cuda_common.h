@@ -111,12 +111,14 @@ Status set_tensor(const TensorDesc& desc, const std::vector<int>& dims);
 // Row-major ints of a shape, padded with trailing 1s to at least 4 dims (cuDNN's minimum).
 std::vector<int> dims4(const Shape& shape);
 
-// A float32 value with a static, non-empty shape cuDNN can index (an omitted one passes).
-bool plain_float(const ValueInfo& info);
 // Admission: every present input and output is float32 with a static shape, and the node has
 // no attribute outside `allowed` (an unknown one, e.g. a fused activation, may change what it
 // computes).
 bool plain_float_request(const KernelRequest& request, std::initializer_list<const char*> allowed);
+// Admission for float32 data in input 0 and the one output, with at most `max_inputs` inputs in
+// all: the others (pads, axes) are integer parameters the op's mapping resolves.
+bool float_data_request(const KernelRequest& request, std::initializer_list<const char*> allowed,
+                        size_t max_inputs);
 bool has_input(const KernelRequest& request, size_t i);
 const Tensor* constant_input(const KernelRequest& request, size_t i);
 

@@ -263,11 +263,8 @@ Result<KernelPtr> concat_prepare(const ContextPtr& ctx, const KernelRequest& r) 
 }
 
 bool pad_supports(const KernelRequest& r) {
-  if (r.node->domain.empty() && attributes_within(*r.node, {"mode"}) && r.inputs.size() >= 2 &&
-      r.outputs.size() == 1 && plain_float(r.inputs[0]) && plain_float(r.outputs[0])) {
-    return pad_index(r).is_ok();
-  }
-  return false;
+  constexpr size_t kPadInputs = 4;  // data, pads, constant_value, axes
+  return float_data_request(r, {"mode"}, kPadInputs) && pad_index(r).is_ok();
 }
 
 Result<KernelPtr> pad_prepare(const ContextPtr& ctx, const KernelRequest& r) {
@@ -276,12 +273,9 @@ Result<KernelPtr> pad_prepare(const ContextPtr& ctx, const KernelRequest& r) {
 }
 
 bool reduce_mean_supports(const KernelRequest& r) {
-  if (r.node->domain.empty() && attributes_within(*r.node, {"keepdims", "noop_with_empty_axes"}) &&
-      !r.inputs.empty() && r.inputs.size() <= 2 && r.outputs.size() == 1 &&
-      plain_float(r.inputs[0]) && plain_float(r.outputs[0])) {
-    return reduce_index(r).is_ok();
-  }
-  return false;
+  constexpr size_t kReduceInputs = 2;  // data, axes
+  return float_data_request(r, {"keepdims", "noop_with_empty_axes"}, kReduceInputs) &&
+         reduce_index(r).is_ok();
 }
 
 Result<KernelPtr> reduce_mean_prepare(const ContextPtr& ctx, const KernelRequest& r) {
