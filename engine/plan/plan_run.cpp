@@ -10,6 +10,17 @@
 #include "engine/plan/plan.h"
 
 namespace fovea {
+namespace {
+
+// A device tensor's bytes in a new host tensor, once `owner`'s queued work has finished.
+Result<Tensor> copied_to_host(Backend& owner, const Tensor& t) {
+  FOVEA_RETURN_IF_ERROR(owner.synchronize());
+  Tensor host(t.dtype(), t.shape());
+  FOVEA_RETURN_IF_ERROR(owner.copy(t, host));
+  return host;
+}
+
+}  // namespace
 
 std::byte* RunContext::reserve(size_t bytes) {
   if (bytes > capacity_) {
@@ -280,11 +291,9 @@ Result<std::vector<Tensor>> Plan::run_captured(RunContext& context,
     if (attempt > 0) return replayed;
   }
   replaying_ = true;
-  FOVEA_RETURN_IF_ERROR(device_backend_->synchronize());
   std::vector<Tensor> outputs;
-  for (Tensor& fixed : captured->outputs) {
-    Tensor host(fixed.dtype(), fixed.shape());
-    FOVEA_RETURN_IF_ERROR(device_backend_->copy(fixed, host));
+  for (const Tensor& fixed : captured->outputs) {
+    FOVEA_ASSIGN_OR_RETURN(Tensor host, copied_to_host(*device_backend_, fixed));
     outputs.push_back(std::move(host));
   }
   return outputs;
@@ -315,10 +324,7 @@ Result<std::vector<Tensor>> Plan::run(RunContext& context, std::span<const Tenso
                             "' was not computed");
     }
     if (t.memory() == MemoryKind::kDevice) {
-      Backend* owner = owners[slot];
-      FOVEA_RETURN_IF_ERROR(owner->synchronize());
-      Tensor host(t.dtype(), t.shape());
-      FOVEA_RETURN_IF_ERROR(owner->copy(t, host));
+      FOVEA_ASSIGN_OR_RETURN(Tensor host, copied_to_host(*owners[slot], t));
       outputs.push_back(std::move(host));
     } else {
       outputs.push_back(t);
