@@ -23,28 +23,6 @@ using Ints = std::vector<int64_t>;
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-Tensor reference_output(const Graph& graph, const std::vector<Tensor>& inputs) {
-  auto outputs = run_graph(graph, "reference", inputs);
-  EXPECT_TRUE(outputs.is_ok()) << outputs.status().message();
-  return outputs.is_ok() ? (*outputs)[0] : Tensor();
-}
-
-// Equal element for element, NaN where the reference has NaN; `ulps` of slack for libm calls.
-void expect_same(const Tensor& actual, const Tensor& expected, int ulps = 0) {
-  ASSERT_EQ(actual.shape(), expected.shape());
-  for (int64_t i = 0; i < actual.element_count(); ++i) {
-    const float a = actual.data<float>()[i], e = expected.data<float>()[i];
-    if (std::isnan(e)) {
-      EXPECT_TRUE(std::isnan(a)) << "element " << i << ": " << a;
-    } else if (ulps == 0 || std::isinf(e)) {
-      ASSERT_EQ(a, e) << "element " << i;
-    } else {
-      ASSERT_NEAR(a, e, std::abs(e) * ulps * std::numeric_limits<float>::epsilon() + 1e-30f)
-          << "element " << i;
-    }
-  }
-}
-
 // Inputs with the awkward values each op must treat as the reference does, from element
 // `first` on (two inputs get them in different places: NaN against a number).
 Tensor awkward_values(const Shape& shape, uint64_t seed, size_t first = 0) {

@@ -10,9 +10,7 @@
 #include <filesystem>
 #include <limits>
 
-#include "engine/backends/backend_registry.h"
 #include "engine/backends/cuda/cuda_params.h"
-#include "engine/plan/executor.h"
 #include "importers/onnx/onnx_importer.h"
 #include "importers/onnx/tensor_file.h"
 #include "tests/common/graph_builder.h"
@@ -39,28 +37,6 @@ Result<Tensor> direct_pool(const Node& node, const Tensor& x) {
   return y;
 }
 
-Result<Tensor> reference_pool(const Graph& graph, const Tensor& x) {
-  FOVEA_ASSIGN_OR_RETURN(auto primary, create_backend("reference"));
-  FOVEA_ASSIGN_OR_RETURN(auto fallback, create_backend("reference"));
-  FOVEA_ASSIGN_OR_RETURN(auto executor,
-                         Executor::create(graph, std::move(primary), std::move(fallback)));
-  FOVEA_ASSIGN_OR_RETURN(auto outputs, executor->run({x}));
-  return outputs[0];
-}
-
-// Bit-for-bit: same taps, same order, same division.
-void expect_identical(const Tensor& actual, const Tensor& expected) {
-  ASSERT_EQ(actual.shape(), expected.shape());
-  for (int64_t i = 0; i < actual.element_count(); ++i) {
-    const float a = actual.data<float>()[i], e = expected.data<float>()[i];
-    if (std::isnan(e)) {
-      EXPECT_TRUE(std::isnan(a)) << "element " << i;
-    } else {
-      ASSERT_EQ(a, e) << "element " << i;
-    }
-  }
-}
-
 struct Window {
   const char* name;
   Shape x;
@@ -81,12 +57,11 @@ TEST_P(DirectPoolMath, EqualsTheReferenceBitForBit) {
       const Graph graph = one_node_graph(op, {w.x}, a);
       Tensor x = random_tensor(w.x, 7, -3.0f, 3.0f);
       x.data<float>()[1] = std::numeric_limits<float>::quiet_NaN();  // NaN handled alike
-      auto expected = reference_pool(graph, x);
-      ASSERT_TRUE(expected.is_ok()) << expected.status().message();
+      const Tensor expected = reference_output(graph, {x});
       auto actual = direct_pool(graph.nodes[0], x);
       ASSERT_TRUE(actual.is_ok()) << actual.status().message();
       SCOPED_TRACE(std::string(op) + (include_pad ? " count_include_pad" : ""));
-      expect_identical(*actual, *expected);
+      expect_same(*actual, expected);  // same taps, order and division
     }
   }
 }

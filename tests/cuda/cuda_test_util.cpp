@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "tests/common/graph_builder.h"
+#include "tests/common/tensor_testing.h"
 
 namespace fovea::testing {
 
@@ -47,6 +51,27 @@ KernelRequest request_for(const Graph& graph) {
     r.outputs.push_back(ValueInfo{v.dtype, v.shape, v.rank_known, nullptr});
   }
   return r;
+}
+
+Tensor reference_output(const Graph& graph, const std::vector<Tensor>& inputs) {
+  auto outputs = run_graph(graph, "reference", inputs);
+  EXPECT_TRUE(outputs.is_ok()) << outputs.status().message();
+  return outputs.is_ok() ? (*outputs)[0] : Tensor();
+}
+
+void expect_same(const Tensor& actual, const Tensor& expected, int ulps) {
+  ASSERT_EQ(actual.shape(), expected.shape());
+  for (int64_t i = 0; i < actual.element_count(); ++i) {
+    const float a = actual.data<float>()[i], e = expected.data<float>()[i];
+    if (std::isnan(e)) {
+      EXPECT_TRUE(std::isnan(a)) << "element " << i << ": " << a;
+    } else if (ulps == 0 || std::isinf(e)) {
+      ASSERT_EQ(a, e) << "element " << i;
+    } else {
+      ASSERT_NEAR(a, e, std::abs(e) * ulps * std::numeric_limits<float>::epsilon() + 1e-30f)
+          << "element " << i;
+    }
+  }
 }
 
 }  // namespace fovea::testing

@@ -1,5 +1,6 @@
-// Helpers for the CUDA backend tests: tiny single-node graphs and the KernelRequest the plan
-// would build for their node (so supports() is tested without a GPU).
+// Helpers for the CUDA backend tests: tiny single-node graphs, the KernelRequest the plan would
+// build for their node (so supports() is tested without a GPU), and the reference to compare
+// the kernels' host-run math with.
 #pragma once
 
 #include <string>
@@ -17,5 +18,11 @@ Graph one_node_graph(const std::string& op_type, const std::vector<Shape>& input
 
 // What the plan asks a backend for the graph's first node (shapes and constants filled).
 KernelRequest request_for(const Graph& graph);
+
+// Output 0 of `graph` run on the reference backend (a test failure and an empty tensor if not).
+Tensor reference_output(const Graph& graph, const std::vector<Tensor>& inputs);
+
+// Equal element for element, NaN where `expected` has NaN; `ulps` of slack for libm calls.
+void expect_same(const Tensor& actual, const Tensor& expected, int ulps = 0);
 
 }  // namespace fovea::testing

@@ -5,7 +5,6 @@
 // it; replay then does it on the memory recorded.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <functional>
 
 #include "engine/backends/backend_registry.h"
@@ -49,22 +48,20 @@ class Recording final : public CapturedWork {
   int recorded_at_;
 };
 
-class RecordingBackend final : public Backend {
+class RecordingBackend final : public FakeDeviceMemory {
  public:
   const char* name() const override { return "recording_device"; }
   bool supports(const KernelRequest& r) const override { return fake_device_takes(*r.node); }
   Result<std::unique_ptr<Kernel>> prepare(const KernelRequest& r) override {
     return std::unique_ptr<Kernel>(new RecordingKernel(*r.node, this));
   }
-  MemoryKind memory() const override { return MemoryKind::kDevice; }
   Result<Tensor> allocate(DType dtype, const Shape& shape) override {
     if (recording) return internal_error("allocation while recording");
-    return fake_device_tensor(dtype, shape);
+    return FakeDeviceMemory::allocate(dtype, shape);
   }
   Status copy(const Tensor& src, Tensor& dst) override {
     if (recording) return internal_error("copy while recording");
-    std::memcpy(dst.raw_data(), src.raw_data(), src.byte_size());
-    return Status::ok();
+    return FakeDeviceMemory::copy(src, dst);
   }
   Result<std::unique_ptr<CapturedWork>> capture(const std::function<Status()>& work) override {
     ++captures;

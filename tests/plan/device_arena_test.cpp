@@ -4,8 +4,6 @@
 // Checked with a fake "device" backend whose memory is host memory tagged kDevice (no GPU).
 #include <gtest/gtest.h>
 
-#include <cstring>
-
 #include "engine/backends/backend_registry.h"
 #include "engine/ops/op_registry.h"
 #include "engine/plan/executor.h"
@@ -36,21 +34,16 @@ class ElementwiseKernel final : public Kernel {
   Node node_;
 };
 
-class FakeDeviceBackend final : public Backend {
+class FakeDeviceBackend final : public FakeDeviceMemory {
  public:
   const char* name() const override { return "fake_device"; }
   bool supports(const KernelRequest& r) const override { return fake_device_takes(*r.node); }
   Result<std::unique_ptr<Kernel>> prepare(const KernelRequest& r) override {
     return std::unique_ptr<Kernel>(new ElementwiseKernel(*r.node));
   }
-  MemoryKind memory() const override { return MemoryKind::kDevice; }
   Result<Tensor> allocate(DType dtype, const Shape& shape) override {
     ++allocations;
-    return fake_device_tensor(dtype, shape);
-  }
-  Status copy(const Tensor& src, Tensor& dst) override {
-    std::memcpy(dst.raw_data(), src.raw_data(), src.byte_size());
-    return Status::ok();
+    return FakeDeviceMemory::allocate(dtype, shape);
   }
   int allocations = 0;
 };

@@ -2,8 +2,10 @@
 // memory tagged kDevice, and the elementwise ops they take.
 #pragma once
 
+#include <cstring>
 #include <optional>
 
+#include "engine/backends/backend.h"
 #include "engine/core/graph.h"
 #include "engine/core/tensor.h"
 
@@ -14,6 +16,20 @@ inline Tensor fake_device_tensor(DType dtype, const Shape& shape) {
   std::shared_ptr<void> keep(host.raw_data(), [host](void*) {});
   return Tensor::adopt(dtype, shape, keep, MemoryKind::kDevice);
 }
+
+// The memory side of a fake device backend: fake device tensors, copied byte for byte. Tests
+// derive their own name, supports and prepare (and count or refuse allocations and copies).
+class FakeDeviceMemory : public Backend {
+ public:
+  MemoryKind memory() const override { return MemoryKind::kDevice; }
+  Result<Tensor> allocate(DType dtype, const Shape& shape) override {
+    return fake_device_tensor(dtype, shape);
+  }
+  Status copy(const Tensor& src, Tensor& dst) override {
+    std::memcpy(dst.raw_data(), src.raw_data(), src.byte_size());
+    return Status::ok();
+  }
+};
 
 // Relu, Sigmoid and Add, run with their reference implementations.
 inline bool fake_device_takes(const Node& node) {
