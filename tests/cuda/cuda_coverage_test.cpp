@@ -5,13 +5,12 @@
 // keeps --cuda-graph from recording the run at all.
 #include <gtest/gtest.h>
 
-#include <map>
 #include <sstream>
 #include <string>
 
 #include "engine/backends/backend_registry.h"
 #include "engine/backends/cuda/cuda_backend.h"
-#include "engine/plan/plan.h"
+#include "engine/plan/executor.h"
 #include "importers/onnx/onnx_importer.h"
 #include "tests/common/generated_models.h"
 #include "tests/common/tensor_testing.h"
@@ -25,33 +24,30 @@ constexpr const char* kProbeName = "cuda-admission";
 // can be built without a device.
 class CudaAdmissionProbe final : public Backend {
  public:
-  explicit CudaAdmissionProbe(Backend& runner) : runner_(runner) {}
+  explicit CudaAdmissionProbe(std::unique_ptr<Backend> runner) : runner_(std::move(runner)) {}
   const char* name() const override { return kProbeName; }
   bool supports(const KernelRequest& request) const override { return cuda::takes(request); }
   Result<std::unique_ptr<Kernel>> prepare(const KernelRequest& request) override {
-    return runner_.prepare(request);
+    return runner_->prepare(request);
   }
 
  private:
-  Backend& runner_;
+  std::unique_ptr<Backend> runner_;
 };
 
 // The plan's steps the CUDA backend would not run, one per line ("name (Op)"); empty when it
-// runs them all. Free dimensions are set to `batch`.
+// runs them all. A free batch is set to `batch`.
 std::string steps_left_to_the_cpu(const std::string& path, int64_t batch) {
   auto graph = import_onnx_file(path);
   if (!graph.is_ok()) return "import failed: " + graph.status().message();
-  std::map<std::string, Shape> shapes;
-  for (ValueId in : graph->inputs) {
-    const Value& value = graph->value(in);
-    Shape shape = value.shape;
-    for (int64_t& d : shape) d = d < 0 ? batch : d;
-    shapes[value.name] = shape;
-  }
-  auto reference = create_backend("reference");
-  if (!reference.is_ok()) return reference.status().message();
-  CudaAdmissionProbe probe(**reference);
-  auto plan = Plan::build(std::move(*graph), probe, **reference, shapes);
+  auto runner = create_backend("reference");
+  auto fallback = create_backend("reference");
+  if (!runner.is_ok() || !fallback.is_ok()) return "no reference backend";
+  auto executor =
+      Executor::create(std::move(*graph), std::make_unique<CudaAdmissionProbe>(std::move(*runner)),
+                       std::move(*fallback), {}, batch);
+  if (!executor.is_ok()) return "plan failed: " + executor.status().message();
+  auto plan = (*executor)->plan_for((*executor)->input_shapes_for_batch(batch));
   if (!plan.is_ok()) return "plan failed: " + plan.status().message();
   std::ostringstream left;
   for (const PlanStepInfo& step : (*plan)->steps()) {
