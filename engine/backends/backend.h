@@ -122,6 +122,12 @@ class CapturedWork {
   virtual Status replay() = 0;
 };
 
+// A device backend's own queue of work for one caller: see Backend::create_stream.
+class BackendStream {
+ public:
+  virtual ~BackendStream() = default;
+};
+
 // True when every attribute `node` carries is one of `allowed`: a backend's supports() uses it
 // to decline nodes with attributes its kernel would silently ignore.
 bool attributes_within(const Node& node, std::initializer_list<const char*> allowed);
@@ -163,6 +169,17 @@ class Backend {
   virtual Status copy(const Tensor& src, Tensor& dst);
   // Waits for queued work (device backends); CPU backends run synchronously.
   virtual Status synchronize() { return Status::ok(); }
+  // Optional (device backends): a stream of work for one caller (each Session's runs: its
+  // kernels, copies, waits and recordings), from the backend's own pool of streams. Null where
+  // the backend has a single queue, as CPU backends do.
+  virtual Result<std::unique_ptr<BackendStream>> create_stream() {
+    return std::unique_ptr<BackendStream>();
+  }
+  // Sends kernel runs, copies, synchronize() and capture() to `stream` (one of this backend's,
+  // or null: its own) until the next call, after finishing the work queued on the stream it
+  // replaces. The plan binds a run context's stream for the length of a run; runs are
+  // serialised, so one stream at a time holds queued work.
+  virtual Status use_stream(BackendStream* /*stream*/) { return Status::ok(); }
   // Optional (device backends): calls `work`, which runs this backend's kernels only, recording
   // the work they queue instead of doing it, and returns the recording. The kernels' run() must
   // then only queue work: no waiting, no allocation, no reading device memory on the host.

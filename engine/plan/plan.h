@@ -64,9 +64,10 @@ struct PlanStepInfo {
   std::vector<std::string> output_layouts;  // per output: "plain" or the backend's description
 };
 
-// The memory one caller's runs use: the activation arena in host memory and, for a plan on a
-// device backend, one in that backend's memory. A Session owns one; a plan only borrows it
-// during run(), growing it when it is too small. Not shared by concurrent runs.
+// What one caller's runs use: the activation arena in host memory and, for a plan on a device
+// backend, one in that backend's memory and a stream of that backend's (Backend::create_stream)
+// its runs queue their work on. A Session owns one; a plan only borrows it during run(),
+// growing it when it is too small. Not shared by concurrent runs.
 class RunContext {
  public:
   RunContext() = default;
@@ -83,12 +84,17 @@ class RunContext {
   std::byte* reserve(size_t bytes);  // zero-filled when it grows
   // Device memory of `backend` (uninitialised), grown to at least `bytes`.
   Result<std::byte*> reserve_device(Backend& backend, size_t bytes);
+  // `backend`'s stream for this context's runs, made on first use (null: it has one queue).
+  Result<BackendStream*> stream_for(Backend& backend);
   std::shared_ptr<void> arena_;
   size_t capacity_ = 0;
   Tensor device_arena_;  // bytes, in device_owner_'s memory
   const Backend* device_owner_ = nullptr;
+  std::unique_ptr<BackendStream> stream_;  // stream_owner_'s
+  const Backend* stream_owner_ = nullptr;
   // Runs recorded by PlanOptions::capture_graph, per plan (Plan::id_): fixed device inputs and
-  // outputs, and the recording. All point into device_arena_: cleared when it moves.
+  // outputs, and the recording. All point into device_arena_ and replay on stream_: cleared
+  // when either changes.
   struct Captured {
     std::vector<Tensor> inputs, outputs;
     std::unique_ptr<CapturedWork> work;

@@ -20,7 +20,39 @@ Result<Tensor> copied_to_host(Backend& owner, const Tensor& t) {
   return host;
 }
 
+// Binds a run context's stream on the device backend for one run. Unbinding finishes the work
+// queued on it, so a run that fails half-way leaves none behind either.
+class StreamBinding {
+ public:
+  StreamBinding() = default;
+  StreamBinding(const StreamBinding&) = delete;
+  StreamBinding& operator=(const StreamBinding&) = delete;
+  ~StreamBinding() {
+    if (backend_ != nullptr) (void)backend_->use_stream(nullptr);  // a run's error says more
+  }
+
+  Status bind(Backend& backend, BackendStream* stream) {
+    FOVEA_RETURN_IF_ERROR(backend.use_stream(stream));
+    backend_ = &backend;
+    return Status::ok();
+  }
+
+ private:
+  Backend* backend_ = nullptr;
+};
+
 }  // namespace
+
+Result<BackendStream*> RunContext::stream_for(Backend& backend) {
+  if (stream_owner_ != &backend) {
+    captured_.clear();  // a recording replays on the stream it was made on
+    stream_.reset();
+    stream_owner_ = nullptr;
+    FOVEA_ASSIGN_OR_RETURN(stream_, backend.create_stream());
+    stream_owner_ = &backend;
+  }
+  return stream_.get();
+}
 
 std::byte* RunContext::reserve(size_t bytes) {
   if (bytes > capacity_) {
@@ -301,6 +333,11 @@ Result<std::vector<Tensor>> Plan::run_captured(RunContext& context,
 
 Result<std::vector<Tensor>> Plan::run(RunContext& context, std::span<const Tensor> inputs) {
   FOVEA_RETURN_IF_ERROR(check_inputs(inputs));
+  StreamBinding binding;
+  if (device_backend_ != nullptr) {
+    FOVEA_ASSIGN_OR_RETURN(BackendStream * stream, context.stream_for(*device_backend_));
+    FOVEA_RETURN_IF_ERROR(binding.bind(*device_backend_, stream));
+  }
   // Recording needs warm kernels (libraries initialise lazily on first use): the first run goes
   // step by step. A capture that fails leaves the plan running step by step for good.
   if (options_.capture_graph && !options_.profile && capture_failure_.empty()) {

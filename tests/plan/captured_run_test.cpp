@@ -32,22 +32,6 @@ class RecordingKernel final : public Kernel {
   RecordingBackend* owner_;
 };
 
-class Recording final : public CapturedWork {
- public:
-  Recording(std::vector<std::function<Status()>> work, const int* generation)
-      : work_(std::move(work)), generation_(generation), recorded_at_(*generation) {}
-  Status replay() override {
-    if (*generation_ != recorded_at_) return internal_error("stale recording");
-    for (auto& w : work_) FOVEA_RETURN_IF_ERROR(w());
-    return Status::ok();
-  }
-
- private:
-  std::vector<std::function<Status()>> work_;
-  const int* generation_;
-  int recorded_at_;
-};
-
 class RecordingBackend final : public FakeDeviceMemory {
  public:
   const char* name() const override { return "recording_device"; }
@@ -71,7 +55,11 @@ class RecordingBackend final : public FakeDeviceMemory {
     recording = false;
     if (!status.is_ok()) return status;
     if (fail_captures) return internal_error("capture refused");
-    return std::unique_ptr<CapturedWork>(new Recording(std::move(recorded), &generation));
+    auto fresh = [this, recorded_at = generation]() -> Status {
+      if (generation != recorded_at) return internal_error("stale recording");
+      return Status::ok();
+    };
+    return std::unique_ptr<CapturedWork>(new ReplayableWork(std::move(recorded), fresh));
   }
 
   bool recording = false;
@@ -83,12 +71,7 @@ class RecordingBackend final : public FakeDeviceMemory {
 };
 
 Status RecordingKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs) {
-  // Shallow copies: the same memory, as a recorded kernel launch keeps its pointers.
-  std::vector<Tensor> in(inputs.begin(), inputs.end());
-  std::vector<Tensor> out(outputs.begin(), outputs.end());
-  auto work = [node = node_, in, out]() mutable {
-    return find_op(node.op_type)->reference(node, in, out);
-  };
+  auto work = reference_work(node_, inputs, outputs);
   if (owner_->recording) {
     owner_->recorded.push_back(std::move(work));
     return Status::ok();
@@ -97,39 +80,10 @@ Status RecordingKernel::run(std::span<const Tensor> inputs, std::span<Tensor> ou
   return work();
 }
 
-// x → a = Relu(x); y = Sigmoid(a) + a; z = Relu(y)  [+ Tanh on the host, if asked]
-Graph small_net(bool host_step) {
-  GraphBuilder b;
-  const ValueId x = b.input("x", DType::kFloat32, {2, 6});
-  const ValueId a = b.op("Relu", {x});
-  ValueId z = b.op("Relu", {b.op("Add", {b.op("Sigmoid", {a}), a})});
-  if (host_step) z = b.op("Tanh", {z});
-  b.output(z);
-  auto g = b.build();
-  EXPECT_TRUE(g.is_ok()) << g.status().message();
-  return std::move(g).value();
-}
-
-struct CapturingPlan {
-  RecordingBackend* device = nullptr;
-  std::unique_ptr<Executor> executor;
-  Plan* plan = nullptr;
-};
+using CapturingPlan = FakeDevicePlan<RecordingBackend>;
 
 CapturingPlan make(const Graph& graph, bool capture = true) {
-  CapturingPlan s;
-  auto backend = std::make_unique<RecordingBackend>();
-  s.device = backend.get();
-  PlanOptions options;
-  options.capture_graph = capture;
-  auto executor = Executor::create(graph, std::move(backend),
-                                   std::move(create_backend("reference")).value(), options);
-  EXPECT_TRUE(executor.is_ok()) << executor.status().message();
-  s.executor = std::move(executor).value();
-  auto plan = s.executor->plan_for({{2, 6}});
-  EXPECT_TRUE(plan.is_ok());
-  s.plan = *plan;
-  return s;
+  return plan_on_fake_device<RecordingBackend>(graph, capture);
 }
 
 void expect_matches_reference(const Graph& graph, const Tensor& x, const Tensor& out) {
@@ -147,7 +101,7 @@ Result<Tensor> run(Plan* plan, RunContext& context, const Tensor& x) {
 }
 
 TEST(CapturedRun, RecordsOnceAfterAWarmUpRunThenReplays) {
-  const Graph graph = small_net(false);
+  const Graph graph = fake_device_net(false);
   CapturingPlan s = make(graph);
   RunContext context;
   std::vector<Tensor> outs;
@@ -170,7 +124,7 @@ TEST(CapturedRun, RecordsOnceAfterAWarmUpRunThenReplays) {
 }
 
 TEST(CapturedRun, EachRunContextRecordsItsOwn) {
-  const Graph graph = small_net(false);
+  const Graph graph = fake_device_net(false);
   CapturingPlan s = make(graph);
   RunContext first, second;
   ASSERT_TRUE(run(s.plan, first, input(1)).is_ok());  // warm-up
@@ -213,7 +167,7 @@ TEST(CapturedRun, AContextKeepsARecordingPerPlan) {
 }
 
 TEST(CapturedRun, AStaleRecordingIsMadeAgain) {
-  const Graph graph = small_net(false);
+  const Graph graph = fake_device_net(false);
   CapturingPlan s = make(graph);
   RunContext context;
   ASSERT_TRUE(run(s.plan, context, input(1)).is_ok());
@@ -227,7 +181,7 @@ TEST(CapturedRun, AStaleRecordingIsMadeAgain) {
 }
 
 TEST(CapturedRun, AStepOnTheHostKeepsTheRunStepByStep) {
-  const Graph graph = small_net(true);
+  const Graph graph = fake_device_net(true);
   CapturingPlan s = make(graph);
   EXPECT_NE(s.plan->capture_failure().find("Tanh) runs on reference"), std::string::npos)
       << s.plan->capture_failure();
@@ -242,7 +196,7 @@ TEST(CapturedRun, AStepOnTheHostKeepsTheRunStepByStep) {
 }
 
 TEST(CapturedRun, AFailedCaptureKeepsTheRunStepByStepForGood) {
-  const Graph graph = small_net(false);
+  const Graph graph = fake_device_net(false);
   CapturingPlan s = make(graph);
   s.device->fail_captures = true;
   RunContext context;
@@ -257,7 +211,7 @@ TEST(CapturedRun, AFailedCaptureKeepsTheRunStepByStepForGood) {
 }
 
 TEST(CapturedRun, OffUnlessAskedFor) {
-  const Graph graph = small_net(false);
+  const Graph graph = fake_device_net(false);
   CapturingPlan s = make(graph, /*capture=*/false);
   RunContext context;
   for (uint64_t seed = 1; seed <= 3; ++seed) ASSERT_TRUE(run(s.plan, context, input(seed)).is_ok());
