@@ -121,7 +121,7 @@ run_test test_cuda 240 "$BUILD/tests/test_cuda"
 run_test "conformance on cuda" 120 "$BUILD/tests/test_conformance" --gtest_filter='*cuda*'
 run_test "models on cuda" 120 "$BUILD/tests/test_models" --gtest_filter='*cuda*'
 run_test "hardening on cuda" 120 "$BUILD/tests/test_hardening" --gtest_filter='*cuda*'
-run_test "public API on cuda" 60 "$BUILD/tests/test_api" --gtest_filter='ModelApiGpu*'
+run_test "public API on cuda" 60 "$BUILD/tests/test_api" --gtest_filter='ModelApiGpu*:Concurrency.Gpu*'
 run_test "classify --backend cuda" 60 "$FOVEA" classify --backend cuda "$ROOT/models/samples/chelsea.png"
 run_test "classify --backend cuda --tf32" 60 "$FOVEA" classify --backend cuda --tf32 \
   "$SHARED/photos/opencv_orange.jpg"

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "tests/api/api_test_util.h"
+#include "tests/common/backend_testing.h"
 
 namespace fovea {
 namespace {
@@ -54,6 +55,14 @@ void expect_concurrent_runs_match(const ModelOptions& options, int runs_each) {
 
 TEST(Concurrency, ThreadsSharingOneModelGetSingleThreadedResults) {
   expect_concurrent_runs_match({.threads = 1}, 3);
+}
+
+// On a GPU each Session queues its runs on a stream of its own and, with CUDA Graphs, records
+// its own graph there: no session may see another's work.
+TEST(Concurrency, GpuSessionsOnThreadsGetSingleThreadedResults) {
+  FOVEA_REQUIRE_BACKEND("cuda");
+  expect_concurrent_runs_match({.backend = "cuda"}, 3);
+  expect_concurrent_runs_match({.backend = "cuda", .cuda_graph = true}, 3);
 }
 
 TEST(Concurrency, TwoModelsRunSideBySide) {

@@ -66,11 +66,11 @@ const OpEntry* find_entry(std::string_view op_type) {
   return nullptr;
 }
 
-// A whole run recorded on the context's stream (CUDA Graphs), replayed as one launch.
+// A whole run recorded on the stream in use (CUDA Graphs), replayed there as one launch.
 class CudaGraphWork final : public CapturedWork {
  public:
-  CudaGraphWork(ContextPtr ctx, cudaGraphExec_t exec, uint64_t generation)
-      : ctx_(std::move(ctx)), exec_(exec), generation_(generation) {}
+  CudaGraphWork(ContextPtr ctx, cudaGraphExec_t exec, uint64_t generation, cudaStream_t stream)
+      : ctx_(std::move(ctx)), exec_(exec), generation_(generation), stream_(stream) {}
   ~CudaGraphWork() override { cudaGraphExecDestroy(exec_); }
   CudaGraphWork(const CudaGraphWork&) = delete;
   CudaGraphWork& operator=(const CudaGraphWork&) = delete;
@@ -79,13 +79,18 @@ class CudaGraphWork final : public CapturedWork {
     if (ctx_->workspace_generation() != generation_) {
       return internal_error("cuda: the recorded graph's workspace has moved");
     }
-    return cuda_check(cudaGraphLaunch(exec_, ctx_->stream()), "cudaGraphLaunch");
+    // Replayed elsewhere, it would not be ordered with the copies queued around it.
+    if (ctx_->stream() != stream_) {
+      return internal_error("cuda: the recorded graph belongs to another stream");
+    }
+    return cuda_check(cudaGraphLaunch(exec_, stream_), "cudaGraphLaunch");
   }
 
  private:
   ContextPtr ctx_;
   cudaGraphExec_t exec_;
   uint64_t generation_;
+  cudaStream_t stream_;
 };
 
 class CudaBackend final : public Backend {
@@ -110,6 +115,19 @@ class CudaBackend final : public Backend {
   }
   Status copy(const Tensor& src, Tensor& dst) override { return ctx_->copy(src, dst); }
   Status synchronize() override { return ctx_->synchronize(); }
+
+  Result<std::unique_ptr<BackendStream>> create_stream() override {
+    FOVEA_ASSIGN_OR_RETURN(std::unique_ptr<LentStream> stream, ctx_->lend_stream());
+    return std::unique_ptr<BackendStream>(std::move(stream));
+  }
+  Status use_stream(BackendStream* stream) override {
+    if (stream == nullptr) return ctx_->use_stream(nullptr);
+    const auto* lent = dynamic_cast<const LentStream*>(stream);
+    if (lent == nullptr || lent->lender() != ctx_.get()) {
+      return internal_error("cuda: a stream from another backend");
+    }
+    return ctx_->use_stream(lent->get());
+  }
 
   // Thread-local capture mode: a kernel that waits or allocates on this thread while recording
   // fails the capture (the plan then runs step by step) instead of corrupting it.
@@ -136,11 +154,11 @@ class CudaBackend final : public Backend {
       cudaGraphExecDestroy(exec);
       return internal_error("cuda: the workspace moved while recording");
     }
-    return std::unique_ptr<CapturedWork>(new CudaGraphWork(ctx_, exec, generation));
+    return std::unique_ptr<CapturedWork>(new CudaGraphWork(ctx_, exec, generation, ctx_->stream()));
   }
 
  private:
-  ContextPtr ctx_;  // shared with every kernel: handles, stream, pool
+  ContextPtr ctx_;  // shared with every kernel: handles, streams, pool
 };
 
 }  // namespace

@@ -49,13 +49,14 @@ Result<std::shared_ptr<Context>> Context::create(const BackendOptions& options) 
   std::shared_ptr<Context> ctx(new Context());
   ctx->allow_tf32_ = options.allow_tf32;
   FOVEA_RETURN_IF_ERROR(cuda_check(cudaSetDevice(ctx->device_), "cudaSetDevice"));
-  FOVEA_RETURN_IF_ERROR(cuda_check(cudaStreamCreateWithFlags(&ctx->stream_, cudaStreamNonBlocking),
-                                   "cudaStreamCreate"));
+  FOVEA_RETURN_IF_ERROR(cuda_check(
+      cudaStreamCreateWithFlags(&ctx->own_stream_, cudaStreamNonBlocking), "cudaStreamCreate"));
+  ctx->current_ = ctx->own_stream_;
   FOVEA_RETURN_IF_ERROR(cudnn_check(cudnnCreate(&ctx->cudnn_), "cudnnCreate"));
-  FOVEA_RETURN_IF_ERROR(cudnn_check(cudnnSetStream(ctx->cudnn_, ctx->stream_), "cudnnSetStream"));
+  FOVEA_RETURN_IF_ERROR(cudnn_check(cudnnSetStream(ctx->cudnn_, ctx->current_), "cudnnSetStream"));
   FOVEA_RETURN_IF_ERROR(cublas_check(cublasCreate(&ctx->cublas_), "cublasCreate"));
   FOVEA_RETURN_IF_ERROR(
-      cublas_check(cublasSetStream(ctx->cublas_, ctx->stream_), "cublasSetStream"));
+      cublas_check(cublasSetStream(ctx->cublas_, ctx->current_), "cublasSetStream"));
   // float32 by default: cuBLAS's default math is plain FP32; TF32 only when asked for.
   FOVEA_RETURN_IF_ERROR(
       cublas_check(cublasSetMathMode(ctx->cublas_, ctx->allow_tf32_ ? CUBLAS_TF32_TENSOR_OP_MATH
@@ -85,15 +86,53 @@ Result<std::shared_ptr<Context>> Context::create(const BackendOptions& options) 
 }
 
 Context::~Context() {
-  if (stream_ != nullptr) cudaStreamSynchronize(stream_);
+  // Every lent stream is back by now: each holds the context.
+  if (current_ != nullptr) cudaStreamSynchronize(current_);
   workspace_.reset();
   cublas_workspace_.reset();
   // Tensors still alive keep the pool alive; trim what is cached now.
   if (pool_) pool_->trim();
   if (cublas_ != nullptr) cublasDestroy(cublas_);
   if (cudnn_ != nullptr) cudnnDestroy(cudnn_);
-  if (stream_ != nullptr) cudaStreamDestroy(stream_);
+  for (cudaStream_t stream : free_streams_) cudaStreamDestroy(stream);
+  if (own_stream_ != nullptr) cudaStreamDestroy(own_stream_);
   if (staging_ != nullptr) cudaFreeHost(staging_);
+}
+
+LentStream::~LentStream() { ctx_->take_back(stream_); }
+
+Result<std::unique_ptr<LentStream>> Context::lend_stream() {
+  cudaStream_t stream = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(streams_mutex_);
+    if (!free_streams_.empty()) {
+      stream = free_streams_.back();
+      free_streams_.pop_back();
+    }
+  }
+  if (stream == nullptr) {
+    FOVEA_RETURN_IF_ERROR(cuda_check(cudaSetDevice(device_), "cudaSetDevice"));
+    FOVEA_RETURN_IF_ERROR(cuda_check(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking),
+                                     "cudaStreamCreate (a session's stream)"));
+  }
+  return std::make_unique<LentStream>(shared_from_this(), stream);
+}
+
+// The plan unbinds a stream after every run, so one coming back holds no work; it stays alive
+// in the pool until the context ends, even if something still named it as in use.
+void Context::take_back(cudaStream_t stream) {
+  std::lock_guard<std::mutex> lock(streams_mutex_);
+  free_streams_.push_back(stream);
+}
+
+Status Context::use_stream(cudaStream_t stream) {
+  if (stream == nullptr) stream = own_stream_;
+  if (stream == current_) return Status::ok();
+  FOVEA_RETURN_IF_ERROR(synchronize());
+  FOVEA_RETURN_IF_ERROR(cudnn_check(cudnnSetStream(cudnn_, stream), "cudnnSetStream"));
+  FOVEA_RETURN_IF_ERROR(cublas_check(cublasSetStream(cublas_, stream), "cublasSetStream"));
+  current_ = stream;
+  return Status::ok();
 }
 
 Result<Tensor> Context::allocate(DType dtype, const Shape& shape) {
@@ -113,13 +152,13 @@ Status Context::copy_through_staging(const void* src, void* dst, size_t bytes, b
     if (to_device) {
       std::memcpy(staging_, s, n);
       FOVEA_RETURN_IF_ERROR(cuda_check(
-          cudaMemcpyAsync(d, staging_, n, cudaMemcpyHostToDevice, stream_), "copy to device"));
+          cudaMemcpyAsync(d, staging_, n, cudaMemcpyHostToDevice, current_), "copy to device"));
       // The staging buffer is reused by the next chunk: wait for this one.
-      FOVEA_RETURN_IF_ERROR(cuda_check(cudaStreamSynchronize(stream_), "copy to device"));
+      FOVEA_RETURN_IF_ERROR(cuda_check(cudaStreamSynchronize(current_), "copy to device"));
     } else {
       FOVEA_RETURN_IF_ERROR(cuda_check(
-          cudaMemcpyAsync(staging_, s, n, cudaMemcpyDeviceToHost, stream_), "copy to host"));
-      FOVEA_RETURN_IF_ERROR(cuda_check(cudaStreamSynchronize(stream_), "copy to host"));
+          cudaMemcpyAsync(staging_, s, n, cudaMemcpyDeviceToHost, current_), "copy to host"));
+      FOVEA_RETURN_IF_ERROR(cuda_check(cudaStreamSynchronize(current_), "copy to host"));
       std::memcpy(d, staging_, n);
     }
   }
@@ -137,7 +176,7 @@ Status Context::copy(const Tensor& src, Tensor& dst) {
   const bool dst_dev = dst.memory() == MemoryKind::kDevice;
   if (src_dev && dst_dev) {
     FOVEA_RETURN_IF_ERROR(cuda_check(
-        cudaMemcpyAsync(dst.raw_data(), src.raw_data(), bytes, cudaMemcpyDeviceToDevice, stream_),
+        cudaMemcpyAsync(dst.raw_data(), src.raw_data(), bytes, cudaMemcpyDeviceToDevice, current_),
         "device copy"));
     return synchronize();
   }
@@ -157,8 +196,8 @@ Result<Tensor> Context::upload(const Tensor& host) {
 Result<void*> Context::workspace(size_t bytes) {
   if (bytes == 0) return static_cast<void*>(nullptr);
   if (workspace_.size() < bytes) {
-    // The old block goes back to the pool; work queued on the stream is ordered before any
-    // reuse of it, since every pool user shares the stream.
+    // The old block goes back to the pool; work queued on the stream in use is ordered before
+    // any reuse of it, since only that stream holds work.
     FOVEA_ASSIGN_OR_RETURN(workspace_, pool_->allocate(bytes));
     ++workspace_generation_;
   }
@@ -166,7 +205,7 @@ Result<void*> Context::workspace(size_t bytes) {
 }
 
 Status Context::synchronize() {
-  return cuda_check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize");
+  return cuda_check(cudaStreamSynchronize(current_), "cudaStreamSynchronize");
 }
 
 }  // namespace fovea::cuda

@@ -3,8 +3,9 @@
 // code: the raw allocator is injected (cudaMalloc/cudaFree in the backend, a counting fake in
 // tests/cuda), so the arithmetic and bookkeeping are tested without a GPU.
 //
-// Reuse is safe without events because every user of pooled memory queues its work on the
-// backend's one stream: a block freed by one kernel and handed to the next is ordered on it.
+// Reuse is safe without events because only one of the backend's streams holds work at a time
+// (switching streams waits for the previous one, cuda_context.h): a block freed by one kernel
+// and handed to the next is ordered on that stream.
 #pragma once
 
 #include <cstddef>

@@ -8,8 +8,9 @@
 //
 // Model is immutable once loaded (the optimized plan and the prepared weights) and is shared
 // through std::shared_ptr<const Model>; any number of Sessions on any threads may use it at
-// once. A Session holds what one caller's runs need (its activation memory) and must not be
-// used by two threads at the same time; make one per thread, or one per request.
+// once. A Session holds what one caller's runs need (its activation memory; on a GPU also the
+// stream its runs queue on, lent from the model's pool and given back with the Session) and
+// must not be used by two threads at the same time; make one per thread, or one per request.
 //
 // Batch size is dynamic: a free dimension (-1 in inputs()) takes any size, and the plan for a
 // new shape is prepared on first use and kept for later runs.
