@@ -193,23 +193,31 @@ class Plan {
   void plan_memory();
   void place_concat_inputs(std::vector<int32_t>& parent, std::vector<int64_t>& group_last);
   Status check_inputs(std::span<const Tensor> inputs) const;
-  Result<Tensor> to_backend(const Tensor& t, int32_t slot, Backend& backend,
-                            const std::vector<Backend*>& owners) const;
+  // A run's values per slot; the backend that made each (device memory is copied by its owner);
+  // and each value's copy in the other memory, once a step has needed it there, for its other
+  // readers in that memory.
+  struct RunValues {
+    std::vector<Tensor> values;
+    std::vector<Backend*> owners;
+    std::vector<Tensor> copies;
+  };
+  // Slot `slot`'s value in `backend`'s memory (copied once per run).
+  Result<Tensor> to_backend(int32_t slot, Backend& backend, RunValues& run) const;
   struct ArenaBases {
     std::byte* host = nullptr;
     std::byte* device = nullptr;
   };
   // Where a slot produced by `backend` lives when the plan may place it in an arena.
   Storage arena_storage(const Backend& backend) const;
-  Status run_step(Step& step, ArenaBases arenas, std::vector<Tensor>& values,
-                  std::vector<Backend*>& owners);
+  Status run_step(Step& step, ArenaBases arenas, RunValues& run);
   Result<Tensor> output_tensor(const Step& step, size_t i, const ValueInfo& info,
                                ArenaBases arenas);
   Result<ArenaBases> reserve_arenas(RunContext& context);
-  // Per slot: the build-time constants, and `inputs` at the graph inputs.
-  std::vector<Tensor> initial_values(std::span<const Tensor> inputs) const;
-  // The steps, from `values` holding the inputs; the graph outputs' values are left in it.
-  Status run_steps(ArenaBases arenas, std::vector<Tensor>& values, std::vector<Backend*>& owners);
+  // Per slot: the build-time constants, and `inputs` (made by `inputs_owner`: null for the
+  // caller's host memory) at the graph inputs.
+  RunValues initial_values(std::span<const Tensor> inputs, Backend* inputs_owner) const;
+  // The steps, from `run` holding the inputs; the graph outputs' values are left in it.
+  Status run_steps(ArenaBases arenas, RunValues& run);
   // Whether every step can go into one recording on the device backend.
   std::string why_not_capturable() const;
   Result<std::vector<Tensor>> run_captured(RunContext& context, std::span<const Tensor> inputs);

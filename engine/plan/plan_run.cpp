@@ -98,19 +98,21 @@ Status Plan::check_inputs(std::span<const Tensor> inputs) const {
   return Status::ok();
 }
 
-Result<Tensor> Plan::to_backend(const Tensor& t, int32_t slot, Backend& backend,
-                                const std::vector<Backend*>& owners) const {
+Result<Tensor> Plan::to_backend(int32_t slot, Backend& backend, RunValues& run) const {
+  const auto s = static_cast<size_t>(slot);
+  const Tensor& t = run.values[s];
   if (t.empty() || t.memory() == backend.memory()) return t;
+  if (!run.copies[s].empty() && run.copies[s].memory() == backend.memory()) return run.copies[s];
   if (fixed_outputs_ != nullptr) {  // recording: a copy waits on the host
-    return unsupported("'" + slots_[static_cast<size_t>(slot)].name +
+    return unsupported("'" + slots_[s].name +
                        "' would be copied between memories inside the recorded run");
   }
   // Device memory is copied by the backend that owns it; host memory by the receiving one.
-  Backend* copier =
-      t.memory() == MemoryKind::kDevice ? owners[static_cast<size_t>(slot)] : &backend;
+  Backend* copier = t.memory() == MemoryKind::kDevice ? run.owners[s] : &backend;
   FOVEA_ASSIGN_OR_RETURN(Tensor dst, backend.allocate(t.dtype(), t.shape()));
   if (copier == nullptr) return internal_error("device tensor without an owning backend");
   FOVEA_RETURN_IF_ERROR(copier->copy(t, dst));
+  run.copies[s] = dst;
   return dst;
 }
 
@@ -139,8 +141,9 @@ Result<Tensor> Plan::output_tensor(const Step& step, size_t i, const ValueInfo& 
   return step.backend->allocate(info.dtype, info.shape);
 }
 
-Status Plan::run_step(Step& step, ArenaBases arenas, std::vector<Tensor>& values,
-                      std::vector<Backend*>& owners) {
+Status Plan::run_step(Step& step, ArenaBases arenas, RunValues& run) {
+  std::vector<Tensor>& values = run.values;
+  std::vector<Backend*>& owners = run.owners;
   if (!step.kernel) {  // a view: same bytes, the node's output shape
     const auto in = static_cast<size_t>(step.inputs[0]);
     const auto out = static_cast<size_t>(step.outputs[0]);
@@ -158,8 +161,7 @@ Status Plan::run_step(Step& step, ArenaBases arenas, std::vector<Tensor>& values
         inputs.emplace_back();
         continue;
       }
-      FOVEA_ASSIGN_OR_RETURN(
-          Tensor t, to_backend(values[static_cast<size_t>(in)], in, *step.backend, owners));
+      FOVEA_ASSIGN_OR_RETURN(Tensor t, to_backend(in, *step.backend, run));
       inputs.push_back(std::move(t));
     }
     std::vector<ValueInfo> out_infos;
@@ -199,7 +201,10 @@ Status Plan::run_step(Step& step, ArenaBases arenas, std::vector<Tensor>& values
       owners[static_cast<size_t>(out)] = step.backend;
     }
   }
-  for (int32_t slot : step.release_after) values[static_cast<size_t>(slot)] = Tensor();
+  for (int32_t slot : step.release_after) {
+    values[static_cast<size_t>(slot)] = Tensor();
+    run.copies[static_cast<size_t>(slot)] = Tensor();
+  }
   return Status::ok();
 }
 
@@ -223,19 +228,26 @@ Result<Plan::ArenaBases> Plan::reserve_arenas(RunContext& context) {
   return arenas;
 }
 
-std::vector<Tensor> Plan::initial_values(std::span<const Tensor> inputs) const {
-  std::vector<Tensor> values(slots_.size());
-  for (size_t v = 0; v < known_.size(); ++v) values[v] = known_[v];
-  for (size_t i = 0; i < inputs.size(); ++i) values[graph_.inputs[i]] = inputs[i];
-  return values;
+Plan::RunValues Plan::initial_values(std::span<const Tensor> inputs,
+                                     Backend* inputs_owner) const {
+  RunValues run;
+  run.values.resize(slots_.size());
+  run.owners.assign(slots_.size(), nullptr);
+  run.copies.resize(slots_.size());
+  for (size_t v = 0; v < known_.size(); ++v) run.values[v] = known_[v];
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    run.values[graph_.inputs[i]] = inputs[i];
+    run.owners[graph_.inputs[i]] = inputs_owner;
+  }
+  return run;
 }
 
-Status Plan::run_steps(ArenaBases arenas, std::vector<Tensor>& values,
-                       std::vector<Backend*>& owners) {
+Status Plan::run_steps(ArenaBases arenas, RunValues& run) {
+  const std::vector<Tensor>& values = run.values;
   last_profile_.clear();
   for (Step& step : steps_) {
     if (!options_.profile) {
-      FOVEA_RETURN_IF_ERROR(run_step(step, arenas, values, owners));
+      FOVEA_RETURN_IF_ERROR(run_step(step, arenas, run));
       continue;
     }
     StepProfile profile;
@@ -247,7 +259,7 @@ Status Plan::run_steps(ArenaBases arenas, std::vector<Tensor>& values,
       }
     }
     const auto start = std::chrono::steady_clock::now();
-    FOVEA_RETURN_IF_ERROR(run_step(step, arenas, values, owners));
+    FOVEA_RETURN_IF_ERROR(run_step(step, arenas, run));
     if (step.kernel) FOVEA_RETURN_IF_ERROR(step.backend->synchronize());
     profile.milliseconds =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -303,11 +315,9 @@ Result<std::vector<Tensor>> Plan::run_captured(RunContext& context,
   // A recording whose memory moved (e.g. a workspace grown for another plan) is made again.
   for (int attempt = 0;; ++attempt) {
     if (!captured->work) {
-      std::vector<Tensor> values = initial_values(captured->inputs);
-      std::vector<Backend*> owners(slots_.size(), nullptr);
-      for (ValueId id : graph_.inputs) owners[id] = device_backend_;
+      RunValues run = initial_values(captured->inputs, device_backend_);
       fixed_outputs_ = &captured->outputs;
-      auto work = device_backend_->capture([&] { return run_steps(arenas, values, owners); });
+      auto work = device_backend_->capture([&] { return run_steps(arenas, run); });
       fixed_outputs_ = nullptr;
       if (!work.is_ok()) {
         capture_failure_ = work.status().message();
@@ -348,20 +358,19 @@ Result<std::vector<Tensor>> Plan::run(RunContext& context, std::span<const Tenso
     warmed_up_ = true;
   }
   FOVEA_ASSIGN_OR_RETURN(ArenaBases arenas, reserve_arenas(context));
-  std::vector<Tensor> values = initial_values(inputs);
-  std::vector<Backend*> owners(slots_.size(), nullptr);
-  FOVEA_RETURN_IF_ERROR(run_steps(arenas, values, owners));
+  RunValues run = initial_values(inputs, nullptr);
+  FOVEA_RETURN_IF_ERROR(run_steps(arenas, run));
 
   std::vector<Tensor> outputs;
   for (size_t i = 0; i < output_slots_.size(); ++i) {
     const auto slot = static_cast<size_t>(output_slots_[i]);
-    Tensor& t = values[slot];
+    Tensor& t = run.values[slot];
     if (t.empty()) {
       return internal_error("graph output '" + graph_.value(graph_.outputs[i]).name +
                             "' was not computed");
     }
     if (t.memory() == MemoryKind::kDevice) {
-      FOVEA_ASSIGN_OR_RETURN(Tensor host, copied_to_host(*owners[slot], t));
+      FOVEA_ASSIGN_OR_RETURN(Tensor host, copied_to_host(*run.owners[slot], t));
       outputs.push_back(std::move(host));
     } else {
       outputs.push_back(t);
