@@ -136,7 +136,9 @@ class CudaBackend final : public Backend {
     FOVEA_RETURN_IF_ERROR(
         cuda_check(cudaStreamBeginCapture(ctx_->stream(), cudaStreamCaptureModeThreadLocal),
                    "cudaStreamBeginCapture"));
+    ctx_->set_recording(true);
     const Status recorded = work();
+    ctx_->set_recording(false);
     cudaGraph_t graph = nullptr;
     const cudaError_t ended = cudaStreamEndCapture(ctx_->stream(), &graph);
     (void)cudaGetLastError();  // a failed capture leaves its error behind

@@ -79,21 +79,20 @@ Result<std::shared_ptr<Context>> Context::create(const BackendOptions& options) 
   // cuBLAS would otherwise allocate its workspace on first use, which a graph capture forbids
   // (32 MiB: NVIDIA's recommendation for Hopper).
   FOVEA_ASSIGN_OR_RETURN(ctx->cublas_workspace_, ctx->pool_->allocate(kCublasWorkspaceBytes));
-  FOVEA_RETURN_IF_ERROR(cublas_check(cublasSetWorkspace(ctx->cublas_, ctx->cublas_workspace_.data(),
-                                                        ctx->cublas_workspace_.size()),
-                                     "cublasSetWorkspace"));
+  FOVEA_RETURN_IF_ERROR(ctx->set_cublas_workspace());
   return ctx;
 }
 
 Context::~Context() {
   // Every lent stream is back by now: each holds the context.
   if (current_ != nullptr) cudaStreamSynchronize(current_);
+  // The handles first: cuBLAS holds its workspace until then.
+  if (cublas_ != nullptr) cublasDestroy(cublas_);
+  if (cudnn_ != nullptr) cudnnDestroy(cudnn_);
   workspace_.reset();
   cublas_workspace_.reset();
   // Tensors still alive keep the pool alive; trim what is cached now.
   if (pool_) pool_->trim();
-  if (cublas_ != nullptr) cublasDestroy(cublas_);
-  if (cudnn_ != nullptr) cudnnDestroy(cudnn_);
   for (cudaStream_t stream : free_streams_) cudaStreamDestroy(stream);
   if (own_stream_ != nullptr) cudaStreamDestroy(own_stream_);
   if (staging_ != nullptr) cudaFreeHost(staging_);
@@ -132,10 +131,19 @@ Status Context::use_stream(cudaStream_t stream) {
   FOVEA_RETURN_IF_ERROR(cudnn_check(cudnnSetStream(cudnn_, stream), "cudnnSetStream"));
   FOVEA_RETURN_IF_ERROR(cublas_check(cublasSetStream(cublas_, stream), "cublasSetStream"));
   current_ = stream;
-  return Status::ok();
+  return set_cublas_workspace();
+}
+
+// cublasSetStream puts cuBLAS back on its own workspace pool, which allocates on first use
+// and so cannot be recorded: hand it ours again after every stream change.
+Status Context::set_cublas_workspace() {
+  return cublas_check(
+      cublasSetWorkspace(cublas_, cublas_workspace_.data(), cublas_workspace_.size()),
+      "cublasSetWorkspace");
 }
 
 Result<Tensor> Context::allocate(DType dtype, const Shape& shape) {
+  if (recording_) return internal_error("cuda: memory allocated while recording a graph");
   const auto count = element_count(shape);
   if (!count) return internal_error("cuda: cannot allocate shape " + shape_to_string(shape));
   const size_t bytes = static_cast<size_t>(*count) * dtype_size(dtype);
@@ -196,6 +204,7 @@ Result<Tensor> Context::upload(const Tensor& host) {
 Result<void*> Context::workspace(size_t bytes) {
   if (bytes == 0) return static_cast<void*>(nullptr);
   if (workspace_.size() < bytes) {
+    if (recording_) return internal_error("cuda: the workspace would grow while recording");
     // The old block goes back to the pool; work queued on the stream in use is ordered before
     // any reuse of it, since only that stream holds work.
     FOVEA_ASSIGN_OR_RETURN(workspace_, pool_->allocate(bytes));

@@ -73,8 +73,9 @@ class Context : public std::enable_shared_from_this<Context> {
 
   // A device tensor from the pool (uninitialised).
   Result<Tensor> allocate(DType dtype, const Shape& shape);
-  // Copies host→device, device→host or device→device; returns when the data has arrived
-  // (host memory may be reused at once).
+  // Copies host→device, device→host or device→device on the stream in use; returns when the
+  // data has arrived (host memory may be reused at once). Called where runs and loads are,
+  // serialised with use_stream.
   Status copy(const Tensor& src, Tensor& dst);
   // Uploads a host tensor into new device memory (weights, at prepare).
   Result<Tensor> upload(const Tensor& host);
@@ -85,12 +86,16 @@ class Context : public std::enable_shared_from_this<Context> {
   // Changes whenever the workspace moves: a recorded graph holding the old one is stale.
   uint64_t workspace_generation() const { return workspace_generation_; }
   Status synchronize();
+  // While set (the backend records a graph), allocate() and a workspace that would grow fail:
+  // a recording must not hold memory that goes back to the pool when it ends.
+  void set_recording(bool recording) { recording_ = recording; }
 
  private:
   friend class LentStream;
   Context() = default;
   Status copy_through_staging(const void* src, void* dst, size_t bytes, bool to_device);
   void take_back(cudaStream_t stream);
+  Status set_cublas_workspace();
 
   int device_ = 0;
   bool allow_tf32_ = false;
@@ -103,8 +108,9 @@ class Context : public std::enable_shared_from_this<Context> {
   std::shared_ptr<DevicePool> pool_;
   DeviceBlock workspace_;
   uint64_t workspace_generation_ = 0;
+  bool recording_ = false;
   DeviceBlock cublas_workspace_;  // set explicitly: cuBLAS must not allocate while recording
-  std::mutex staging_mutex_;      // copy() may come from any thread
+  std::mutex staging_mutex_;      // one copy at a time through the staging buffer
   void* staging_ = nullptr;       // pinned host memory, kStagingBytes
 };
 using ContextPtr = std::shared_ptr<Context>;
