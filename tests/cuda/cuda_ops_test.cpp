@@ -3,6 +3,7 @@
 // every test skips with the reason when the backend cannot be created.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <functional>
 
 #include "engine/backends/backend_registry.h"
@@ -426,6 +427,32 @@ TEST(CudaTf32, ConvolutionStaysWithinTf32Tolerance) {
   auto reference = run_graph(graph, "reference", inputs);
   ASSERT_TRUE(reference.is_ok());
   EXPECT_LT(relative_l2_error((*gpu)[0], (*reference)[0]), 1e-2);
+}
+
+// A NaN tap is skipped on every pooling path, as the reference skips it: cuDNN's (symmetric
+// window), the direct kernel's (asymmetric pads) and global pooling's.
+TEST(CudaPoolNaN, MaxPoolingSkipsNaNTapsOnEveryPath) {
+  FOVEA_REQUIRE_BACKEND("cuda");
+  const std::vector<std::pair<std::string, Graph>> graphs = {
+      {"cudnn", one_node_graph("MaxPool", {{1, 4, 11, 11}},
+                               with({{"kernel_shape", Ints{3, 3}},
+                                     {"strides", Ints{2, 2}},
+                                     {"pads", Ints{1, 1, 1, 1}}}))},
+      {"direct", one_node_graph("MaxPool", {{1, 4, 7, 7}},
+                                with({{"kernel_shape", Ints{2, 2}}, {"pads", Ints{0, 1, 1, 0}}}))},
+      {"global", one_node_graph("GlobalMaxPool", {{2, 8, 7, 7}}, {})}};
+  for (const auto& [path, graph] : graphs) {
+    std::vector<Tensor> inputs = inputs_for(graph);
+    float* x = inputs[0].data<float>();
+    for (int64_t i = 0; i < inputs[0].element_count(); i += 5) x[i] = std::nanf("");
+    auto executor = Executor::create(graph, std::move(create_backend("cuda")).value(),
+                                     std::move(create_backend("reference")).value());
+    ASSERT_TRUE(executor.is_ok()) << executor.status().message();
+    auto gpu = (*executor)->run(inputs);
+    ASSERT_TRUE(gpu.is_ok()) << path << ": " << gpu.status().message();
+    SCOPED_TRACE(path);
+    expect_same((*gpu)[0], reference_output(graph, inputs));
+  }
 }
 
 }  // namespace

@@ -36,8 +36,10 @@ class PoolKernel final : public CudaKernel {
   Status prepare(const PoolDescriptors& d, cudnnPoolingMode_t mode) {
     FOVEA_RETURN_IF_ERROR(set_tensor(x_desc_, d.x_dims));
     FOVEA_RETURN_IF_ERROR(set_tensor(y_desc_, d.y_dims));
+    // A NaN tap is skipped, as by the reference's std::max and the direct pooling kernel:
+    // which path a window takes must not change the answer.
     return cudnn_check(
-        cudnnSetPoolingNdDescriptor(pool_desc_.get(), mode, CUDNN_PROPAGATE_NAN,
+        cudnnSetPoolingNdDescriptor(pool_desc_.get(), mode, CUDNN_NOT_PROPAGATE_NAN,
                                     static_cast<int>(d.window.size()), d.window.data(),
                                     d.pads.data(), d.strides.data()),
         "cudnnSetPoolingNdDescriptor");
