@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <iostream>
 #include <optional>
+#include <vector>
 
 #include "engine/backends/cuda/cuda_common.h"
 #include "engine/backends/cuda/cuda_kernels.h"
@@ -18,7 +19,6 @@ namespace fovea::cuda {
 namespace {
 
 constexpr size_t kSumInput = 3;  // the fused form's 4th input
-constexpr int kAlgorithmCandidates = 8;
 // Algorithms needing more workspace than this are passed over.
 constexpr size_t kMaxWorkspace = size_t{1} << 30;
 
@@ -100,7 +100,7 @@ class ConvKernel final : public CudaKernel {
       }
     }
     FOVEA_RETURN_IF_ERROR(choose_algorithm());
-    if (fused_) FOVEA_RETURN_IF_ERROR(try_fused_call());
+    if (fused_) try_fused_call();
     if (verbose()) {  // what was chosen, for the first runs on a new GPU or cuDNN
       cudnnMathType_t math = CUDNN_DEFAULT_MATH;
       cudnnGetConvolutionMathType(conv_desc_.get(), &math);
@@ -139,9 +139,14 @@ class ConvKernel final : public CudaKernel {
         FOVEA_RETURN_IF_ERROR(cuda_check(
             cudaMemsetAsync(y, 0, count_ * sizeof(float), ctx_->stream()), "cudaMemsetAsync"));
       }
-      return cudnn_check(
-          fused_forward(x, w, sum ? sum : y, alpha2, bias ? bias : fptr(zero_bias_), y, ws),
-          "cudnnConvolutionBiasActivationForward");
+      const cudnnStatus_t status =
+          fused_forward(x, w, sum ? sum : y, alpha2, bias ? bias : fptr(zero_bias_), y, ws);
+      if (status != CUDNN_STATUS_NOT_SUPPORTED) {
+        return cudnn_check(status, "cudnnConvolutionBiasActivationForward");
+      }
+      // Refused with what only a run shows (weights computed at run time are not tried at
+      // prepare): the unfused path, which computes the same, from now on.
+      fused_ = false;
     }
     if (sum != nullptr && sum != y) {
       FOVEA_RETURN_IF_ERROR(cuda_check(
@@ -163,65 +168,96 @@ class ConvKernel final : public CudaKernel {
   // Runs cuDNN's search once (it times real executions on the device) and keeps the fastest
   // algorithm whose math type is allowed and whose workspace fits.
   Status choose_algorithm() {
-    cudnnConvolutionFwdAlgoPerf_t perf[kAlgorithmCandidates];
+    int most = 0;
+    FOVEA_RETURN_IF_ERROR(
+        cudnn_check(cudnnGetConvolutionForwardAlgorithmMaxCount(ctx_->cudnn(), &most),
+                    "cudnnGetConvolutionForwardAlgorithmMaxCount"));
+    // Find lists each algorithm once per math type it tried (DEFAULT as well as the
+    // descriptor's), so the list can be longer than the number of algorithms.
+    std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(static_cast<size_t>(std::max(most, 1)) * 2);
+    const int requested = static_cast<int>(perf.size());
     int found = 0;
     // The search allocates its trial workspaces itself: give it the memory the pool caches, and
     // clear an allocation failure it may leave behind (kernel launch checks would report it).
     ctx_->pool().trim();
-    const Status searched =
-        cudnn_check(cudnnFindConvolutionForwardAlgorithm(
-                        ctx_->cudnn(), x_desc_.get(), w_desc_.get(), conv_desc_.get(),
-                        y_desc_.get(), kAlgorithmCandidates, &found, perf),
-                    "cudnnFindConvolutionForwardAlgorithm");
+    const cudnnStatus_t searched = cudnnFindConvolutionForwardAlgorithm(
+        ctx_->cudnn(), x_desc_.get(), w_desc_.get(), conv_desc_.get(), y_desc_.get(), requested,
+        &found, perf.data());
     (void)cudaGetLastError();
-    FOVEA_RETURN_IF_ERROR(searched);
-    for (int i = 0; i < found; ++i) {
-      const auto& p = perf[i];
-      if (p.status != CUDNN_STATUS_SUCCESS || p.memory > kMaxWorkspace) continue;
-      // Find may report algorithms without Tensor Core support as DEFAULT math whatever the
-      // descriptor asked; FMA keeps them exact. Never down-conversion to half precision.
-      if (p.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) continue;
-      const bool tf32 = ctx_->allow_tf32();
-      if (!tf32 && p.mathType == CUDNN_TENSOR_OP_MATH) continue;
-      const cudnnMathType_t math = tf32 ? p.mathType : CUDNN_FMA_MATH;
-      FOVEA_RETURN_IF_ERROR(cudnn_check(cudnnSetConvolutionMathType(conv_desc_.get(), math),
-                                        "cudnnSetConvolutionMathType"));
-      size_t workspace = p.memory;
-      if (math != p.mathType && cudnnGetConvolutionForwardWorkspaceSize(
-                                    ctx_->cudnn(), x_desc_.get(), w_desc_.get(), conv_desc_.get(),
-                                    y_desc_.get(), p.algo, &workspace) != CUDNN_STATUS_SUCCESS) {
-        continue;  // not available in exact float32
+    if (searched != CUDNN_STATUS_SUCCESS) {
+      // Out of memory for the timed trials: cuDNN's heuristic ranking allocates nothing.
+      FOVEA_RETURN_IF_ERROR(cudnn_check(
+          cudnnGetConvolutionForwardAlgorithm_v7(ctx_->cudnn(), x_desc_.get(), w_desc_.get(),
+                                                 conv_desc_.get(), y_desc_.get(), requested, &found,
+                                                 perf.data()),
+          "cudnnGetConvolutionForwardAlgorithm_v7"));
+    }
+    const bool tf32 = ctx_->allow_tf32();
+    // Exact float32 first takes only results timed in FMA math: a DEFAULT result may have been
+    // timed on TF32 Tensor Cores, so it is a fallback, run as FMA.
+    for (int pass = tf32 ? 1 : 0; pass < 2; ++pass) {
+      for (int i = 0; i < found; ++i) {
+        const auto& p = perf[static_cast<size_t>(i)];
+        if (pass == 0 && p.mathType != CUDNN_FMA_MATH) continue;
+        FOVEA_ASSIGN_OR_RETURN(bool taken, try_algorithm(p, tf32));
+        if (taken) return this->workspace().status();  // reserved now: runs never grow it
       }
-      if (workspace > kMaxWorkspace) continue;
-      algorithm_ = p.algo;
-      workspace_bytes_ = workspace;
-      // Reserve the workspace now, so runs never grow it.
-      return this->workspace().status();
     }
     return unsupported("cuDNN offers no convolution algorithm for this configuration");
   }
 
+  // Takes `p` when its math type is allowed and its workspace fits; false: pass it over.
+  Result<bool> try_algorithm(const cudnnConvolutionFwdAlgoPerf_t& p, bool tf32) {
+    if (p.status != CUDNN_STATUS_SUCCESS || p.memory > kMaxWorkspace) return false;
+    // Find may report algorithms without Tensor Core support as DEFAULT math whatever the
+    // descriptor asked; FMA keeps them exact. Never down-conversion to half precision.
+    if (p.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) return false;
+    if (!tf32 && p.mathType == CUDNN_TENSOR_OP_MATH) return false;
+    const cudnnMathType_t math = tf32 ? p.mathType : CUDNN_FMA_MATH;
+    FOVEA_RETURN_IF_ERROR(cudnn_check(cudnnSetConvolutionMathType(conv_desc_.get(), math),
+                                      "cudnnSetConvolutionMathType"));
+    size_t workspace = p.memory;
+    if (math != p.mathType && cudnnGetConvolutionForwardWorkspaceSize(
+                                  ctx_->cudnn(), x_desc_.get(), w_desc_.get(), conv_desc_.get(),
+                                  y_desc_.get(), p.algo, &workspace) != CUDNN_STATUS_SUCCESS) {
+      return false;  // not available in exact float32
+    }
+    if (workspace > kMaxWorkspace) return false;
+    algorithm_ = p.algo;
+    workspace_bytes_ = workspace;
+    return true;
+  }
+
   // The algorithm was timed for cudnnConvolutionForward; the fused call can still refuse it
-  // (CUDNN_STATUS_NOT_SUPPORTED, as OpenCV and ONNX Runtime met). One trial call on zeros now:
-  // if it fails, runs take the unfused path, which handles ReLU too.
-  Status try_fused_call() {
+  // (CUDNN_STATUS_NOT_SUPPORTED, as OpenCV and ONNX Runtime met). One trial call on zeros now,
+  // with a residual input where runs will have one: if it fails for any reason, even memory
+  // for the trial, runs take the unfused path, which handles ReLU too.
+  void try_fused_call() {
     const Tensor& w = input({}, 1);
     const Tensor& bias = has_bias_ ? input({}, 2) : zero_bias_;
-    if (w.empty() || bias.empty()) return Status::ok();  // computed at run time: nothing to try
-    FOVEA_ASSIGN_OR_RETURN(Tensor x, ctx_->allocate(DType::kFloat32, {x_count_}));
-    FOVEA_ASSIGN_OR_RETURN(Tensor y, ctx_->allocate(DType::kFloat32, {count_}));
-    FOVEA_RETURN_IF_ERROR(cuda_check(
-        cudaMemsetAsync(x.raw_data(), 0, x.byte_size(), ctx_->stream()), "cudaMemsetAsync"));
-    FOVEA_RETURN_IF_ERROR(cuda_check(
-        cudaMemsetAsync(y.raw_data(), 0, y.byte_size(), ctx_->stream()), "cudaMemsetAsync"));
-    FOVEA_ASSIGN_OR_RETURN(void* base, workspace());
-    void* ws = static_cast<std::byte*>(base) + padded_bytes_;
-    const cudnnStatus_t status = fused_forward(x.data<float>(), w.data<float>(), y.data<float>(),
-                                               0.0f, bias.data<float>(), y.data<float>(), ws);
-    const Status synced = ctx_->synchronize();
+    if (w.empty() || bias.empty()) return;  // computed at run time: the first run finds out
+    auto trial = [&]() -> Status {
+      FOVEA_ASSIGN_OR_RETURN(Tensor x, ctx_->allocate(DType::kFloat32, {x_count_}));
+      FOVEA_ASSIGN_OR_RETURN(Tensor y, ctx_->allocate(DType::kFloat32, {count_}));
+      Tensor z = y;
+      if (has_sum_) {
+        FOVEA_ASSIGN_OR_RETURN(z, ctx_->allocate(DType::kFloat32, {count_}));
+      }
+      for (Tensor* t : {&x, &y, &z}) {
+        FOVEA_RETURN_IF_ERROR(cuda_check(
+            cudaMemsetAsync(t->raw_data(), 0, t->byte_size(), ctx_->stream()), "cudaMemsetAsync"));
+      }
+      FOVEA_ASSIGN_OR_RETURN(void* base, workspace());
+      void* ws = static_cast<std::byte*>(base) + padded_bytes_;
+      const cudnnStatus_t status =
+          fused_forward(x.data<float>(), w.data<float>(), z.data<float>(), has_sum_ ? 1.0f : 0.0f,
+                        bias.data<float>(), y.data<float>(), ws);
+      FOVEA_RETURN_IF_ERROR(ctx_->synchronize());
+      return cudnn_check(status, "cudnnConvolutionBiasActivationForward");
+    };
+    const Status tried = trial();
     (void)cudaGetLastError();
-    if (status != CUDNN_STATUS_SUCCESS || !synced.is_ok()) fused_ = false;
-    return Status::ok();
+    if (!tried.is_ok()) fused_ = false;
   }
 
   // The shared workspace: the padded input (when pre-padding), then cuDNN's.
