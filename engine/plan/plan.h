@@ -176,6 +176,7 @@ class Plan {
     std::vector<int32_t> inputs;         // slots; -1 for an omitted input
     std::vector<int32_t> outputs;        // slots; -1 for an omitted output
     std::vector<int32_t> release_after;  // per-run slots whose last reader is this step
+    std::vector<int32_t> last_read_of;   // every slot whose last reader is this step
   };
 
   Plan() = default;

@@ -162,12 +162,14 @@ void Plan::plan_memory() {
     slots_[s].offset = slots_[static_cast<size_t>(slot)].offset + offset;
   }
 
-  // Per-run tensors are dropped after their last reader, so peak memory follows liveness.
+  // Per-run tensors, and any value's copy in the other memory, are dropped after their last
+  // reader, so peak memory follows liveness.
   for (size_t s = 0; s < n_slots; ++s) {
-    const bool per_run =
-        slots_[s].storage == Storage::kFresh || slots_[s].storage == Storage::kView;
-    if (per_run && last_read[s] >= 0 && last_read[s] < n_steps) {
-      steps_[static_cast<size_t>(last_read[s])].release_after.push_back(static_cast<int32_t>(s));
+    if (last_read[s] < 0 || last_read[s] >= n_steps) continue;
+    Step& last_reader = steps_[static_cast<size_t>(last_read[s])];
+    last_reader.last_read_of.push_back(static_cast<int32_t>(s));
+    if (slots_[s].storage == Storage::kFresh || slots_[s].storage == Storage::kView) {
+      last_reader.release_after.push_back(static_cast<int32_t>(s));
     }
   }
 }

@@ -201,10 +201,8 @@ Status Plan::run_step(Step& step, ArenaBases arenas, RunValues& run) {
       owners[static_cast<size_t>(out)] = step.backend;
     }
   }
-  for (int32_t slot : step.release_after) {
-    values[static_cast<size_t>(slot)] = Tensor();
-    run.copies[static_cast<size_t>(slot)] = Tensor();
-  }
+  for (int32_t slot : step.release_after) values[static_cast<size_t>(slot)] = Tensor();
+  for (int32_t slot : step.last_read_of) run.copies[static_cast<size_t>(slot)] = Tensor();
   return Status::ok();
 }
 

@@ -1,6 +1,11 @@
 // A value crosses between host and device memory at most once per run, however many steps
-// read it on the other side. Checked with a fake device backend that counts its copies.
+// read it on the other side, and its copy is let go after the last of them. Checked with a
+// fake device backend that counts its copies and sees which are still held.
 #include <gtest/gtest.h>
+
+#include <memory>
+#include <set>
+#include <vector>
 
 #include "tests/common/tensor_testing.h"
 #include "tests/plan/fake_device.h"
@@ -8,15 +13,17 @@
 namespace fovea::testing {
 namespace {
 
+class CopyCountingBackend;
+
+// Notes, before running, how many copies the plan made into device memory are still held.
 class ReferenceKernel final : public Kernel {
  public:
-  explicit ReferenceKernel(Node node) : node_(std::move(node)) {}
-  Status run(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
-    return reference_work(node_, inputs, outputs)();
-  }
+  ReferenceKernel(Node node, CopyCountingBackend* owner) : node_(std::move(node)), owner_(owner) {}
+  Status run(std::span<const Tensor> inputs, std::span<Tensor> outputs) override;
 
  private:
   Node node_;
+  CopyCountingBackend* owner_;
 };
 
 class CopyCountingBackend final : public FakeDeviceMemory {
@@ -24,19 +31,43 @@ class CopyCountingBackend final : public FakeDeviceMemory {
   const char* name() const override { return "copy_counting_device"; }
   bool supports(const KernelRequest& r) const override { return fake_device_takes(*r.node); }
   Result<std::unique_ptr<Kernel>> prepare(const KernelRequest& r) override {
-    return std::unique_ptr<Kernel>(new ReferenceKernel(*r.node));
+    return std::unique_ptr<Kernel>(new ReferenceKernel(*r.node, this));
+  }
+  // Device tensors whose release is seen: `live` holds their buffers until then.
+  Result<Tensor> allocate(DType dtype, const Shape& shape) override {
+    Tensor host(dtype, shape);
+    void* bytes = host.raw_data();
+    live->insert(bytes);
+    std::shared_ptr<void> keep(bytes, [host, live = live](void* p) { live->erase(p); });
+    return Tensor::adopt(dtype, shape, keep, MemoryKind::kDevice);
   }
   Status copy(const Tensor& src, Tensor& dst) override {
     ++copies;
+    if (dst.memory() == MemoryKind::kDevice) copied_in.insert(dst.raw_data());
     return FakeDeviceMemory::copy(src, dst);
   }
+  size_t copies_in_held() const {
+    size_t held = 0;
+    for (void* p : copied_in) held += live->count(p);
+    return held;
+  }
+
   int copies = 0;
+  std::shared_ptr<std::set<void*>> live = std::make_shared<std::set<void*>>();
+  std::set<void*> copied_in;
+  std::vector<size_t> held_at_kernel;  // copies_in_held() as each device kernel started
 };
 
-// Runs `graph` (input [2,6]) on the fake device with the reference taking the rest; returns
-// the copies one run made, after checking its output against the reference backend's.
-int copies_in_one_run(const Graph& graph) {
+Status ReferenceKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs) {
+  owner_->held_at_kernel.push_back(owner_->copies_in_held());
+  return reference_work(node_, inputs, outputs)();
+}
+
+// Runs `graph` (input [2,6]) on the fake device with the reference taking the rest, checking
+// its output against the reference backend's; returns the backend, which noted the run.
+std::unique_ptr<Executor> run_once(const Graph& graph, CopyCountingBackend** device) {
   auto s = plan_on_fake_device<CopyCountingBackend>(graph, /*capture=*/false);
+  *device = s.device;
   const Tensor x = random_tensor({2, 6}, 7, -2.0f, 2.0f);
   auto out = s.plan->run(std::vector<Tensor>{x});
   EXPECT_TRUE(out.is_ok()) << out.status().message();
@@ -45,7 +76,13 @@ int copies_in_one_run(const Graph& graph) {
   if (out.is_ok() && expected.is_ok()) {
     EXPECT_LT(relative_l2_error((*out)[0], (*expected)[0]), 1e-6);
   }
-  return s.device->copies;
+  return std::move(s.executor);
+}
+
+int copies_in_one_run(const Graph& graph) {
+  CopyCountingBackend* device = nullptr;
+  auto executor = run_once(graph, &device);
+  return device->copies;
 }
 
 Graph build(GraphBuilder& b) {
@@ -71,6 +108,20 @@ TEST(CrossMemoryCopy, ADeviceValueReadByTwoHostStepsIsCopiedOutOnce) {
   b.output(b.op("Add", {t, e}));        // device
   // x in, y out (once for both host readers), t and e in, the output out.
   EXPECT_EQ(copies_in_one_run(build(b)), 5);
+}
+
+TEST(CrossMemoryCopy, ACopyIsLetGoAfterItsValuesLastReader) {
+  GraphBuilder b;
+  const ValueId x = b.input("x", DType::kFloat32, {2, 6});
+  const ValueId a = b.op("Relu", {x});     // device: x copied in, read here only
+  const ValueId t = b.op("Tanh", {a});     // host
+  const ValueId c = b.op("Sigmoid", {t});  // device: t copied in, read here only
+  b.output(b.op("Relu", {c}));             // device
+  CopyCountingBackend* device = nullptr;
+  auto executor = run_once(build(b), &device);
+  // Each device kernel holds only its own input's copy: x's is gone after the first Relu,
+  // t's after Sigmoid.
+  EXPECT_EQ(device->held_at_kernel, (std::vector<size_t>{1, 1, 0}));
 }
 
 }  // namespace
