@@ -111,8 +111,9 @@ Result<std::unique_ptr<LentStream>> Context::lend_stream() {
   }
   if (stream == nullptr) {
     FOVEA_RETURN_IF_ERROR(cuda_check(cudaSetDevice(device_), "cudaSetDevice"));
-    FOVEA_RETURN_IF_ERROR(cuda_check(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking),
-                                     "cudaStreamCreate (a session's stream)"));
+    const cudaError_t made = cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking);
+    (void)cudaGetLastError();  // else the next kernel launch check would report it
+    FOVEA_RETURN_IF_ERROR(cuda_check(made, "cudaStreamCreate (a session's stream)"));
   }
   return std::make_unique<LentStream>(shared_from_this(), stream);
 }
@@ -128,9 +129,18 @@ Status Context::use_stream(cudaStream_t stream) {
   if (stream == nullptr) stream = own_stream_;
   if (stream == current_) return Status::ok();
   FOVEA_RETURN_IF_ERROR(synchronize());
+  const Status bound = bind_handles(stream);
+  if (!bound.is_ok()) {
+    (void)bind_handles(current_);  // the handles stay with the stream in use
+    return bound;
+  }
+  current_ = stream;
+  return Status::ok();
+}
+
+Status Context::bind_handles(cudaStream_t stream) {
   FOVEA_RETURN_IF_ERROR(cudnn_check(cudnnSetStream(cudnn_, stream), "cudnnSetStream"));
   FOVEA_RETURN_IF_ERROR(cublas_check(cublasSetStream(cublas_, stream), "cublasSetStream"));
-  current_ = stream;
   return set_cublas_workspace();
 }
 

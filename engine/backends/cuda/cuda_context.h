@@ -96,6 +96,7 @@ class Context : public std::enable_shared_from_this<Context> {
   Status copy_through_staging(const void* src, void* dst, size_t bytes, bool to_device);
   void take_back(cudaStream_t stream);
   Status set_cublas_workspace();
+  Status bind_handles(cudaStream_t stream);  // cuDNN, cuBLAS and cuBLAS's workspace
 
   int device_ = 0;
   bool allow_tf32_ = false;

@@ -173,8 +173,8 @@ class ConvKernel final : public CudaKernel {
         cudnn_check(cudnnGetConvolutionForwardAlgorithmMaxCount(ctx_->cudnn(), &most),
                     "cudnnGetConvolutionForwardAlgorithmMaxCount"));
     // Find lists each algorithm once per math type it tried (DEFAULT as well as the
-    // descriptor's), so the list can be longer than the number of algorithms.
-    std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(static_cast<size_t>(std::max(most, 1)) * 2);
+    // descriptor's), so the list can be longer than the number of algorithms: room for 4 each.
+    std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(static_cast<size_t>(std::max(most, 1)) * 4);
     const int requested = static_cast<int>(perf.size());
     int found = 0;
     // The search allocates its trial workspaces itself: give it the memory the pool caches, and
