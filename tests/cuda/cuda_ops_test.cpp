@@ -442,16 +442,23 @@ TEST(CudaPoolNaN, MaxPoolingSkipsNaNTapsOnEveryPath) {
                                 with({{"kernel_shape", Ints{2, 2}}, {"pads", Ints{0, 1, 1, 0}}}))},
       {"global", one_node_graph("GlobalMaxPool", {{2, 8, 7, 7}}, {})}};
   for (const auto& [path, graph] : graphs) {
-    std::vector<Tensor> inputs = inputs_for(graph);
-    float* x = inputs[0].data<float>();
-    for (int64_t i = 0; i < inputs[0].element_count(); i += 5) x[i] = std::nanf("");
-    auto executor = Executor::create(graph, std::move(create_backend("cuda")).value(),
-                                     std::move(create_backend("reference")).value());
-    ASSERT_TRUE(executor.is_ok()) << executor.status().message();
-    auto gpu = (*executor)->run(inputs);
-    ASSERT_TRUE(gpu.is_ok()) << path << ": " << gpu.status().message();
-    SCOPED_TRACE(path);
-    expect_same((*gpu)[0], reference_output(graph, inputs));
+    // NaN at every 5th element; then, besides, a whole plane of NaN (windows of NaN alone).
+    for (const bool nan_plane : {false, true}) {
+      std::vector<Tensor> inputs = inputs_for(graph);
+      float* x = inputs[0].data<float>();
+      const Shape& shape = inputs[0].shape();
+      const int64_t plane = shape[2] * shape[3];
+      for (int64_t i = 0; i < inputs[0].element_count(); ++i) {
+        if (i % 5 == 0 || (nan_plane && i < plane)) x[i] = std::nanf("");
+      }
+      auto executor = Executor::create(graph, std::move(create_backend("cuda")).value(),
+                                       std::move(create_backend("reference")).value());
+      ASSERT_TRUE(executor.is_ok()) << executor.status().message();
+      auto gpu = (*executor)->run(inputs);
+      ASSERT_TRUE(gpu.is_ok()) << path << ": " << gpu.status().message();
+      SCOPED_TRACE(path + (nan_plane ? ", a plane of NaN" : ""));
+      expect_same((*gpu)[0], reference_output(graph, inputs));
+    }
   }
 }
 
