@@ -429,6 +429,35 @@ TEST(CudaTf32, ConvolutionStaysWithinTf32Tolerance) {
   EXPECT_LT(relative_l2_error((*gpu)[0], (*reference)[0]), 1e-2);
 }
 
+// A constant too large to fold (PlanOptions::optimize off: the shape inference folds up to
+// 2^16 elements) read by pointwise ops: the kernels keep it on the device, so runs copy nothing
+// and can be recorded.
+TEST(CudaConstants, PointwiseOpsKeepLargeConstantsOnTheDevice) {
+  FOVEA_REQUIRE_BACKEND("cuda");
+  const Shape shape = {300, 300};
+  GraphBuilder b;
+  const ValueId x = b.input("x", DType::kFloat32, shape);
+  const ValueId w = b.constant("w", random_tensor(shape, 21, -1.0f, 1.0f));
+  b.output(b.op("Add", {x, b.op("Transpose", {b.op("Relu", {w})})}));
+  const Graph graph = std::move(b.build()).value();
+  PlanOptions options;
+  options.optimize = false;
+  options.capture_graph = true;
+  auto executor = Executor::create(graph, std::move(create_backend("cuda")).value(),
+                                   std::move(create_backend("reference")).value(), options);
+  ASSERT_TRUE(executor.is_ok()) << executor.status().message();
+  auto plan = (*executor)->plan_for({shape});
+  ASSERT_TRUE(plan.is_ok()) << plan.status().message();
+  for (const PlanStepInfo& step : (*plan)->steps()) EXPECT_EQ(step.backend, "cuda");
+  for (uint64_t seed = 1; seed <= 3; ++seed) {  // warm-up, record, replay
+    const std::vector<Tensor> inputs = {random_tensor(shape, seed)};
+    auto gpu = (*executor)->run(inputs);
+    ASSERT_TRUE(gpu.is_ok()) << gpu.status().message();
+    EXPECT_LT(relative_l2_error((*gpu)[0], reference_output(graph, inputs)), kRelativeL2);
+  }
+  EXPECT_TRUE((*plan)->replaying()) << (*plan)->capture_failure();
+}
+
 // A NaN tap is skipped on every pooling path, as the reference skips it: cuDNN's (symmetric
 // window), the direct kernel's (asymmetric pads) and global pooling's.
 TEST(CudaPoolNaN, MaxPoolingSkipsNaNTapsOnEveryPath) {

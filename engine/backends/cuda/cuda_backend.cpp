@@ -106,7 +106,11 @@ class CudaBackend final : public Backend {
     if (entry == nullptr || !entry->supports(request)) {
       return unsupported(request.describe() + ": not supported by the cuda backend");
     }
-    return entry->prepare(ctx_, request);
+    FOVEA_ASSIGN_OR_RETURN(KernelPtr kernel, entry->prepare(ctx_, request));
+    // Constants every kernel reads stay on the device from now on (those its prepare needed
+    // are there already): no run copies them again, and nothing blocks recording a run.
+    FOVEA_RETURN_IF_ERROR(kernel->upload_constants(request).with_context(request.describe()));
+    return std::unique_ptr<Kernel>(std::move(kernel));
   }
 
   MemoryKind memory() const override { return MemoryKind::kDevice; }

@@ -14,6 +14,8 @@ bool verbose() {
 }
 
 Status CudaKernel::upload_constants(const KernelRequest& request) {
+  if (uploaded_) return Status::ok();
+  uploaded_ = true;
   constants_.assign(request.inputs.size(), Tensor());
   for (size_t i = 0; i < request.inputs.size(); ++i) {
     const Tensor* value = constant_input(request, i);

@@ -18,14 +18,16 @@ namespace fovea::cuda {
 // FOVEA_CUDA_VERBOSE set (non-empty): kernels say at prepare what they chose (stderr).
 bool verbose();
 
-// Base of every CUDA kernel. Float32 constant inputs (weights, biases, per-channel scales)
-// are uploaded once at prepare; reads_input() tells the plan not to pass them again.
+// Base of every CUDA kernel. Float32 constant inputs (weights, biases, per-channel scales, a
+// constant a pointwise op reads) are uploaded once at prepare, by the backend for every kernel;
+// reads_input() tells the plan not to pass them again.
 class CudaKernel : public Kernel {
  public:
   CudaKernel(ContextPtr ctx, const KernelRequest& request)
       : ctx_(std::move(ctx)), name_(request.describe()) {}
 
-  // Uploads every float32 constant input of `request`.
+  // Uploads every float32 constant input of `request`; once (a prepare that needs its
+  // constants on the device calls it first).
   Status upload_constants(const KernelRequest& request);
   bool reads_input(size_t i) const override {
     return i >= constants_.size() || constants_[i].empty();
@@ -44,6 +46,8 @@ class CudaKernel : public Kernel {
     static const Tensor kEmpty;
     return i < inputs.size() ? inputs[i] : kEmpty;
   }
+  // For kernels whose other inputs were resolved into their parameters at prepare.
+  bool reads_data_input_only(size_t i) const { return i == 0 && CudaKernel::reads_input(0); }
   static const float* fptr(const Tensor& t) { return t.empty() ? nullptr : t.data<float>(); }
   static float* fptr(Tensor& t) { return t.data<float>(); }
 
@@ -52,6 +56,7 @@ class CudaKernel : public Kernel {
 
  private:
   std::vector<Tensor> constants_;
+  bool uploaded_ = false;
 };
 
 // A kernel that is one launch of one of the backend's own kernels from input 0 to output 0,
@@ -62,7 +67,7 @@ class LaunchKernel final : public CudaKernel {
  public:
   LaunchKernel(ContextPtr ctx, const KernelRequest& request, const Params& params, const char* what)
       : CudaKernel(std::move(ctx), request), params_(params), what_(what) {}
-  bool reads_input(size_t i) const override { return i == 0; }
+  bool reads_input(size_t i) const override { return reads_data_input_only(i); }
 
  protected:
   Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
@@ -122,7 +127,7 @@ bool float_data_request(const KernelRequest& request, std::initializer_list<cons
 bool has_input(const KernelRequest& request, size_t i);
 const Tensor* constant_input(const KernelRequest& request, size_t i);
 
-using KernelPtr = std::unique_ptr<Kernel>;
+using KernelPtr = std::unique_ptr<CudaKernel>;
 using SupportsFn = bool (*)(const KernelRequest&);
 using PrepareFn = Result<KernelPtr> (*)(const ContextPtr&, const KernelRequest&);
 

@@ -35,7 +35,9 @@ class ActivationKernel final : public CudaKernel {
  public:
   ActivationKernel(ContextPtr ctx, const KernelRequest& r, Activation act)
       : CudaKernel(std::move(ctx), r), act_(act), count_(element_count_of(r.outputs[0].shape)) {}
-  bool reads_input(size_t i) const override { return i == 0; }  // Clip's bounds are in act_
+  bool reads_input(size_t i) const override {
+    return reads_data_input_only(i);
+  }  // Clip's bounds: act_
   std::optional<size_t> inplace_input(size_t i) const override {
     return i == 0 ? std::optional<size_t>(0) : std::nullopt;
   }
@@ -122,7 +124,9 @@ class ConcatKernel final : public CudaKernel {
 class CopyKernel final : public CudaKernel {
  public:
   using CudaKernel::CudaKernel;
-  bool reads_input(size_t i) const override { return i == 0; }  // shapes/axes were resolved
+  bool reads_input(size_t i) const override {
+    return reads_data_input_only(i);
+  }  // shapes/axes resolved
 
  protected:
   Status compute(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
@@ -209,13 +213,6 @@ Result<size_t> concat_axis(const KernelRequest& r) {
   return static_cast<size_t>(axis);
 }
 
-template <typename K, typename... Args>
-Result<KernelPtr> with_constants(const ContextPtr& ctx, const KernelRequest& r, Args&&... args) {
-  auto kernel = std::make_unique<K>(ctx, r, std::forward<Args>(args)...);
-  FOVEA_RETURN_IF_ERROR(kernel->upload_constants(r).with_context(r.describe()));
-  return KernelPtr(std::move(kernel));
-}
-
 }  // namespace
 
 bool activation_supports(const KernelRequest& r) {
@@ -228,7 +225,6 @@ bool activation_supports(const KernelRequest& r) {
 
 Result<KernelPtr> activation_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   FOVEA_ASSIGN_OR_RETURN(Activation act, node_activation(r));
-  // No constants to upload: Clip's bounds travel in the activation's parameters.
   return KernelPtr(new ActivationKernel(ctx, r, act));
 }
 
@@ -243,7 +239,7 @@ Result<KernelPtr> binary_prepare(const ContextPtr& ctx, const KernelRequest& r) 
   FOVEA_ASSIGN_OR_RETURN(BinaryOp op, binary_op(r.node->op_type));
   FOVEA_ASSIGN_OR_RETURN(BroadcastIndex index,
                          broadcast_index(r.inputs[0].shape, r.inputs[1].shape, r.outputs[0].shape));
-  return with_constants<BinaryKernel>(ctx, r, op, index);
+  return KernelPtr(new BinaryKernel(ctx, r, op, index));
 }
 
 bool concat_supports(const KernelRequest& r) {
@@ -259,7 +255,7 @@ bool concat_supports(const KernelRequest& r) {
 
 Result<KernelPtr> concat_prepare(const ContextPtr& ctx, const KernelRequest& r) {
   FOVEA_ASSIGN_OR_RETURN(size_t axis, concat_axis(r));
-  return with_constants<ConcatKernel>(ctx, r, axis);
+  return KernelPtr(new ConcatKernel(ctx, r, axis));
 }
 
 bool pad_supports(const KernelRequest& r) {
@@ -318,7 +314,7 @@ bool copy_supports(const KernelRequest& r) {
 }
 
 Result<KernelPtr> copy_prepare(const ContextPtr& ctx, const KernelRequest& r) {
-  return with_constants<CopyKernel>(ctx, r);
+  return KernelPtr(new CopyKernel(ctx, r));
 }
 
 }  // namespace fovea::cuda
