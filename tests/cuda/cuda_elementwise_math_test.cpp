@@ -220,6 +220,36 @@ TEST_P(CudaReduceMeanMath, EqualsTheReferenceBitForBit) {
   expect_same(actual, expected);
 }
 
+// The block kernel's way for long means: thread t of `threads` sums elements t, t + threads,
+// ... in double, then the shares are added pairwise. Every element must count once, and the
+// result stay within float rounding of the reference's input-order sum.
+TEST_P(CudaReduceMeanMath, BlockSharesAddUpToTheReference) {
+  const ReduceCase& c = GetParam();
+  std::vector<Tensor> constants;
+  if (c.axes) constants.push_back(int64_tensor({static_cast<int64_t>(c.axes->size())}, *c.axes));
+  const Graph graph = one_node_graph("ReduceMean", {c.x}, c.attrs, constants);
+  const Tensor x = random_tensor(c.x, 22, -4.0f, 4.0f);
+  const Tensor expected = reference_output(graph, {x});
+  auto index = cuda::map_reduce_mean(c.x, graph.nodes[0], c.axes ? &constants[0] : nullptr);
+  ASSERT_TRUE(index.is_ok()) << index.status().message();
+  for (const int threads : {256, 8}) {  // the kernel's block; more threads than some means
+    Tensor actual(DType::kFloat32, expected.shape());
+    for (int64_t o = 0; o < actual.element_count(); ++o) {
+      const int64_t base = cuda::reduce_mean_base(*index, o);
+      std::vector<double> partial(static_cast<size_t>(threads));
+      for (int t = 0; t < threads; ++t) {
+        partial[t] = cuda::reduce_mean_share(x.data<float>(), *index, base, t, threads);
+      }
+      for (int half = threads / 2; half > 0; half /= 2) {
+        for (int t = 0; t < half; ++t) partial[t] += partial[t + half];
+      }
+      actual.data<float>()[o] = static_cast<float>(partial[0] / static_cast<double>(index->count));
+    }
+    SCOPED_TRACE(threads);
+    expect_same(actual, expected, 1);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Axes, CudaReduceMeanMath,
     ::testing::Values(ReduceCase{"squeeze_excite", {2, 16, 7, 7}, Ints{2, 3}, {}},
@@ -229,6 +259,8 @@ INSTANTIATE_TEST_SUITE_P(
                                  attrs({{"keepdims", int64_t{0}}})},
                       ReduceCase{"outer_and_inner", {3, 4, 5}, Ints{0, 2}, {}},
                       ReduceCase{"every_dim_by_default", {3, 4, 5}, std::nullopt, {}},
+                      ReduceCase{"long_planes", {2, 3, 48, 40}, Ints{2, 3}, {}},
+                      ReduceCase{"whole_tensor", {4, 8, 32, 32}, std::nullopt, {}},
                       ReduceCase{"noop_with_empty_axes",
                                  {3, 4},
                                  std::nullopt,

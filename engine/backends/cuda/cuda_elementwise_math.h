@@ -101,16 +101,22 @@ FOVEA_HOST_DEVICE inline int64_t pad_source(int64_t i, const PadIndex& pad) {
   return inside ? offset : -1;
 }
 
-// Output element i of ReduceMean: the reference's sum, in double and in input order, divided
-// by the count.
-FOVEA_HOST_DEVICE inline float reduce_mean_output(const float* x, const ReduceIndex& r, int64_t i) {
+// ReduceMean: where output element i's inputs start.
+FOVEA_HOST_DEVICE inline int64_t reduce_mean_base(const ReduceIndex& r, int64_t i) {
   int64_t base = 0;
   for (int d = r.kept_rank - 1; d >= 0; --d) {
     base += (i % r.kept_dims[d]) * r.kept_strides[d];
     i /= r.kept_dims[d];
   }
+  return base;
+}
+
+// The sum, in double and in input order, of the reduced elements first, first + step, ... of
+// the output whose inputs start at `base`: one thread's share of a mean.
+FOVEA_HOST_DEVICE inline double reduce_mean_share(const float* x, const ReduceIndex& r,
+                                                  int64_t base, int64_t first, int64_t step) {
   double sum = 0.0;
-  for (int64_t k = 0; k < r.count; ++k) {
+  for (int64_t k = first; k < r.count; k += step) {
     int64_t offset = base;
     int64_t rest = k;
     for (int d = r.reduced_rank - 1; d >= 0; --d) {
@@ -119,6 +125,13 @@ FOVEA_HOST_DEVICE inline float reduce_mean_output(const float* x, const ReduceIn
     }
     sum += x[offset];
   }
+  return sum;
+}
+
+// Output element i of ReduceMean as one thread computes it: the reference's sum, in double and
+// in input order, divided by the count.
+FOVEA_HOST_DEVICE inline float reduce_mean_output(const float* x, const ReduceIndex& r, int64_t i) {
+  const double sum = reduce_mean_share(x, r, reduce_mean_base(r, i), 0, 1);
   return static_cast<float>(sum / static_cast<double>(r.count));
 }
 

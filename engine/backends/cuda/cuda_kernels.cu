@@ -3,6 +3,8 @@
 // copies (Transpose too), padding, ReduceMean, fills, and pooling where cuDNN's cannot express the
 // window. Grid-stride loops, 64-bit indices. The per-element math lives in cuda_elementwise_math.h
 // and cuda_pool_math.h, where host tests check it against the reference ops.
+#include <algorithm>
+
 #include "engine/backends/cuda/cuda_elementwise_math.h"
 #include "engine/backends/cuda/cuda_kernels.h"
 #include "engine/backends/cuda/cuda_pool_math.h"
@@ -10,8 +12,11 @@
 namespace fovea::cuda {
 namespace {
 
-constexpr int kThreads = 256;
+constexpr int kThreads = 256;  // a power of two: reduce_mean_block_kernel halves it
 constexpr int64_t kMaxBlocks = 65535;
+// Means over at least this many elements take a block each: a thread alone would sum them
+// serially, reading addresses a plane apart from its neighbours'.
+constexpr int64_t kBlockReduceMin = 1024;
 
 int blocks_for(int64_t count) {
   const int64_t blocks = (count + kThreads - 1) / kThreads;
@@ -64,6 +69,24 @@ __global__ void reduce_mean_kernel(const float* x, float* y, int64_t count, Redu
   }
 }
 
+// One block per output, for means over many elements: each thread sums its strided share in
+// double, then the block adds the shares pairwise (so within float rounding of the reference's
+// input-order sum, not bit for bit).
+__global__ void reduce_mean_block_kernel(const float* x, float* y, int64_t outputs, ReduceIndex r) {
+  __shared__ double partial[kThreads];
+  for (int64_t o = blockIdx.x; o < outputs; o += gridDim.x) {
+    const int64_t base = reduce_mean_base(r, o);
+    partial[threadIdx.x] = reduce_mean_share(x, r, base, threadIdx.x, blockDim.x);
+    __syncthreads();
+    for (unsigned half = blockDim.x / 2; half > 0; half /= 2) {
+      if (threadIdx.x < half) partial[threadIdx.x] += partial[threadIdx.x + half];
+      __syncthreads();
+    }
+    if (threadIdx.x == 0) y[o] = static_cast<float>(partial[0] / static_cast<double>(r.count));
+    __syncthreads();  // partial is refilled for the next output
+  }
+}
+
 __global__ void fill_kernel(float* y, int64_t count, float value) {
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < count;
        i += int64_t{blockDim.x} * gridDim.x) {
@@ -85,7 +108,12 @@ cudaError_t launch_reduce_mean(cudaStream_t stream, const float* x, float* y,
   int64_t count = 1;
   for (int d = 0; d < reduce.kept_rank; ++d) count *= reduce.kept_dims[d];
   if (count == 0) return cudaSuccess;
-  reduce_mean_kernel<<<blocks_for(count), kThreads, 0, stream>>>(x, y, count, reduce);
+  if (reduce.count >= kBlockReduceMin) {
+    const int blocks = static_cast<int>(std::min<int64_t>(count, kMaxBlocks));
+    reduce_mean_block_kernel<<<blocks, kThreads, 0, stream>>>(x, y, count, reduce);
+  } else {
+    reduce_mean_kernel<<<blocks_for(count), kThreads, 0, stream>>>(x, y, count, reduce);
+  }
   return cudaGetLastError();
 }
 

@@ -26,8 +26,8 @@ cudaError_t launch_broadcast_copy(cudaStream_t stream, const float* x, float* y,
 // y = x padded (or cropped) as `pad` says.
 cudaError_t launch_pad(cudaStream_t stream, const float* x, float* y, const PadIndex& pad);
 
-// y = ReduceMean of x as `reduce` says (one thread per output element: SE blocks and global
-// means reduce a few thousand elements each).
+// y = ReduceMean of x as `reduce` says: one thread per output element for short means (a
+// squeeze-and-excitation block's 7x7 planes), one block per output for long ones.
 cudaError_t launch_reduce_mean(cudaStream_t stream, const float* x, float* y,
                                const ReduceIndex& reduce);
 
