@@ -337,6 +337,14 @@ const std::vector<OpCase>& cases() {
        [] {
          return one_node_graph("ReduceMean", {{2, 16, 7, 7}}, {}, {int64_tensor({2}, {2, 3})});
        }},
+      {"reduce_mean_long_planes",  // 1,600 elements a mean: a block per output
+       [] {
+         return one_node_graph("ReduceMean", {{2, 8, 40, 40}}, {}, {int64_tensor({2}, {2, 3})});
+       }},
+      {"reduce_mean_whole_tensor",
+       [] {
+         return one_node_graph("ReduceMean", {{4, 8, 32, 32}}, {});
+       }},
       {"reduce_mean_channels",
        [] {
          return one_node_graph("ReduceMean", {{2, 5, 3, 4}}, with({{"keepdims", int64_t{0}}}),
@@ -407,6 +415,13 @@ TEST_P(CudaOps, MatchesReferenceOnTheGpu) {
           << c.name << " output " << i << " run " << run;
     }
   }
+}
+
+// Here too, without a GPU: the backend's admission takes every node of every case above, so a
+// case cannot quietly test the CPU fallback instead (checked on the GPU again, by step).
+TEST_P(CudaOps, IsTakenWholeByTheBackend) {
+  const OpCase& c = cases()[GetParam()];
+  EXPECT_EQ(steps_left_to_the_cpu(c.graph(), 1), "") << c.name;
 }
 
 INSTANTIATE_TEST_SUITE_P(Ops, CudaOps, ::testing::Range(size_t{0}, cases().size()),

@@ -4,7 +4,11 @@
 
 #include <cmath>
 #include <limits>
+#include <sstream>
 
+#include "engine/backends/backend_registry.h"
+#include "engine/backends/cuda/cuda_backend.h"
+#include "engine/plan/executor.h"
 #include "tests/common/graph_builder.h"
 #include "tests/common/tensor_testing.h"
 
@@ -72,6 +76,46 @@ void expect_same(const Tensor& actual, const Tensor& expected, int ulps) {
           << "element " << i;
     }
   }
+}
+
+namespace {
+
+constexpr const char* kProbeName = "cuda-admission";
+
+// Takes what the CUDA backend takes, and prepares it on the reference backend so that the plan
+// can be built without a device.
+class CudaAdmissionProbe final : public Backend {
+ public:
+  explicit CudaAdmissionProbe(std::unique_ptr<Backend> runner) : runner_(std::move(runner)) {}
+  const char* name() const override { return kProbeName; }
+  bool supports(const KernelRequest& request) const override { return cuda::takes(request); }
+  Result<std::unique_ptr<Kernel>> prepare(const KernelRequest& request) override {
+    return runner_->prepare(request);
+  }
+
+ private:
+  std::unique_ptr<Backend> runner_;
+};
+
+}  // namespace
+
+std::string steps_left_to_the_cpu(Graph graph, int64_t batch) {
+  auto runner = create_backend("reference");
+  auto fallback = create_backend("reference");
+  if (!runner.is_ok() || !fallback.is_ok()) return "no reference backend";
+  auto executor =
+      Executor::create(std::move(graph), std::make_unique<CudaAdmissionProbe>(std::move(*runner)),
+                       std::move(*fallback), {}, batch);
+  if (!executor.is_ok()) return "plan failed: " + executor.status().message();
+  auto plan = (*executor)->plan_for((*executor)->input_shapes_for_batch(batch));
+  if (!plan.is_ok()) return "plan failed: " + plan.status().message();
+  std::ostringstream left;
+  for (const PlanStepInfo& step : (*plan)->steps()) {
+    if (step.backend != kProbeName && step.backend != "view") {
+      left << step.node_name << " (" << step.op_type << ") on " << step.backend << "\n";
+    }
+  }
+  return left.str();
 }
 
 }  // namespace fovea::testing

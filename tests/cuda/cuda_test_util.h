@@ -25,4 +25,9 @@ Tensor reference_output(const Graph& graph, const std::vector<Tensor>& inputs);
 // Equal element for element, NaN where `expected` has NaN; `ulps` of slack for libm calls.
 void expect_same(const Tensor& actual, const Tensor& expected, int ulps = 0);
 
+// The steps of `graph`'s plan (a free batch set to `batch`) that the CUDA backend's admission
+// checks would leave to the CPU, one per line ("name (Op) on backend"); "" when it takes them
+// all. Needs no GPU: the plan's primary takes what cuda::takes takes and runs the reference.
+std::string steps_left_to_the_cpu(Graph graph, int64_t batch);
+
 }  // namespace fovea::testing
