@@ -202,51 +202,54 @@ struct ReduceCase {
 
 void PrintTo(const ReduceCase& c, std::ostream* os) { *os << c.name; }
 
-class CudaReduceMeanMath : public ::testing::TestWithParam<ReduceCase> {};
+// The case's input, its reference output and the kernel's indexing.
+class CudaReduceMeanMath : public ::testing::TestWithParam<ReduceCase> {
+ protected:
+  void SetUp() override {
+    const ReduceCase& c = GetParam();
+    std::vector<Tensor> constants;
+    if (c.axes) {
+      constants.push_back(int64_tensor({static_cast<int64_t>(c.axes->size())}, *c.axes));
+    }
+    const Graph graph = one_node_graph("ReduceMean", {c.x}, c.attrs, constants);
+    x_ = random_tensor(c.x, 21, -4.0f, 4.0f);
+    expected_ = reference_output(graph, {x_});
+    auto index = cuda::map_reduce_mean(c.x, graph.nodes[0], c.axes ? &constants[0] : nullptr);
+    ASSERT_TRUE(index.is_ok()) << index.status().message();
+    index_ = *index;
+  }
+
+  Tensor x_, expected_;
+  cuda::ReduceIndex index_;
+};
 
 TEST_P(CudaReduceMeanMath, EqualsTheReferenceBitForBit) {
-  const ReduceCase& c = GetParam();
-  std::vector<Tensor> constants;
-  if (c.axes) constants.push_back(int64_tensor({static_cast<int64_t>(c.axes->size())}, *c.axes));
-  const Graph graph = one_node_graph("ReduceMean", {c.x}, c.attrs, constants);
-  const Tensor x = random_tensor(c.x, 21, -4.0f, 4.0f);
-  const Tensor expected = reference_output(graph, {x});
-  auto index = cuda::map_reduce_mean(c.x, graph.nodes[0], c.axes ? &constants[0] : nullptr);
-  ASSERT_TRUE(index.is_ok()) << index.status().message();
-  Tensor actual(DType::kFloat32, expected.shape());
+  Tensor actual(DType::kFloat32, expected_.shape());
   for (int64_t i = 0; i < actual.element_count(); ++i) {
-    actual.data<float>()[i] = cuda::reduce_mean_output(x.data<float>(), *index, i);
+    actual.data<float>()[i] = cuda::reduce_mean_output(x_.data<float>(), index_, i);
   }
-  expect_same(actual, expected);
+  expect_same(actual, expected_);
 }
 
 // The block kernel's way for long means: thread t of `threads` sums elements t, t + threads,
 // ... in double, then the shares are added pairwise. Every element must count once, and the
 // result stay within float rounding of the reference's input-order sum.
 TEST_P(CudaReduceMeanMath, BlockSharesAddUpToTheReference) {
-  const ReduceCase& c = GetParam();
-  std::vector<Tensor> constants;
-  if (c.axes) constants.push_back(int64_tensor({static_cast<int64_t>(c.axes->size())}, *c.axes));
-  const Graph graph = one_node_graph("ReduceMean", {c.x}, c.attrs, constants);
-  const Tensor x = random_tensor(c.x, 22, -4.0f, 4.0f);
-  const Tensor expected = reference_output(graph, {x});
-  auto index = cuda::map_reduce_mean(c.x, graph.nodes[0], c.axes ? &constants[0] : nullptr);
-  ASSERT_TRUE(index.is_ok()) << index.status().message();
   for (const int threads : {256, 8}) {  // the kernel's block; more threads than some means
-    Tensor actual(DType::kFloat32, expected.shape());
+    Tensor actual(DType::kFloat32, expected_.shape());
     for (int64_t o = 0; o < actual.element_count(); ++o) {
-      const int64_t base = cuda::reduce_mean_base(*index, o);
+      const int64_t base = cuda::reduce_mean_base(index_, o);
       std::vector<double> partial(static_cast<size_t>(threads));
       for (int t = 0; t < threads; ++t) {
-        partial[t] = cuda::reduce_mean_share(x.data<float>(), *index, base, t, threads);
+        partial[t] = cuda::reduce_mean_share(x_.data<float>(), index_, base, t, threads);
       }
       for (int half = threads / 2; half > 0; half /= 2) {
         for (int t = 0; t < half; ++t) partial[t] += partial[t + half];
       }
-      actual.data<float>()[o] = static_cast<float>(partial[0] / static_cast<double>(index->count));
+      actual.data<float>()[o] = static_cast<float>(partial[0] / static_cast<double>(index_.count));
     }
     SCOPED_TRACE(threads);
-    expect_same(actual, expected, 1);
+    expect_same(actual, expected_, 1);
   }
 }
 
