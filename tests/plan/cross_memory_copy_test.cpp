@@ -33,28 +33,23 @@ class CopyCountingBackend final : public FakeDeviceMemory {
   Result<std::unique_ptr<Kernel>> prepare(const KernelRequest& r) override {
     return std::unique_ptr<Kernel>(new ReferenceKernel(*r.node, this));
   }
-  // Device tensors whose release is seen: `live` holds their buffers until then.
+  // Device tensors whose release is seen: a copy's buffer leaves `copied_in` when it is freed
+  // (before its address can be handed out again).
   Result<Tensor> allocate(DType dtype, const Shape& shape) override {
     Tensor host(dtype, shape);
-    void* bytes = host.raw_data();
-    live->insert(bytes);
-    std::shared_ptr<void> keep(bytes, [host, live = live](void* p) { live->erase(p); });
+    std::shared_ptr<void> keep(host.raw_data(),
+                               [host, held = copied_in](void* p) { held->erase(p); });
     return Tensor::adopt(dtype, shape, keep, MemoryKind::kDevice);
   }
   Status copy(const Tensor& src, Tensor& dst) override {
     ++copies;
-    if (dst.memory() == MemoryKind::kDevice) copied_in.insert(dst.raw_data());
+    if (dst.memory() == MemoryKind::kDevice) copied_in->insert(dst.raw_data());
     return FakeDeviceMemory::copy(src, dst);
   }
-  size_t copies_in_held() const {
-    size_t held = 0;
-    for (void* p : copied_in) held += live->count(p);
-    return held;
-  }
+  size_t copies_in_held() const { return copied_in->size(); }
 
   int copies = 0;
-  std::shared_ptr<std::set<void*>> live = std::make_shared<std::set<void*>>();
-  std::set<void*> copied_in;
+  std::shared_ptr<std::set<void*>> copied_in = std::make_shared<std::set<void*>>();
   std::vector<size_t> held_at_kernel;  // copies_in_held() as each device kernel started
 };
 
