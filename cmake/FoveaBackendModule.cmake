@@ -3,11 +3,11 @@
 # A backend as a loadable module (engine/backends/backend_module.h): its own private copy of the
 # engine, hidden symbols but the two entry points (FOVEA_BACKEND_MODULE in its source), bound to
 # itself, so a program loading it shares nothing with it but the Backend interface. ABI defaults
-# to the project version, which the loader requires.
+# to FOVEA_MODULE_ABI (cmake/FoveaModuleAbi.cmake), which the loader requires.
 function(fovea_add_backend_module target)
   cmake_parse_arguments(ARG "" "OUTPUT_DIRECTORY;ABI" "SOURCES;LIBRARIES" ${ARGN})
   if(NOT ARG_ABI)
-    set(ARG_ABI ${PROJECT_VERSION})
+    set(ARG_ABI ${FOVEA_MODULE_ABI})
   endif()
   add_library(${target} MODULE ${ARG_SOURCES})
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR})

@@ -81,7 +81,20 @@ TEST(BackendModule, ModuleFromAnotherVersionIsRefused) {
   ASSERT_FALSE(factory.is_ok());
   EXPECT_EQ(factory.status().code(), StatusCode::kUnsupported);
   EXPECT_EQ(factory.status().message(),
-            "test: " + stale + " was built for Fovea 0.0.0-stale, not " FOVEA_TEST_PROJECT_VERSION);
+            "test: " + stale + " was built for Fovea 0.0.0-stale, not " FOVEA_TEST_MODULE_ABI);
+}
+
+// The same version is not enough: a module built against other interface headers (a Backend
+// with other virtual functions, say) would be called through the wrong table.
+TEST(BackendModule, ModuleFromOtherInterfaceHeadersIsRefused) {
+  const std::string other = kModules + "/libfovea_test_module_other_headers.so";
+  auto factory = load_backend_module("test", {other});
+  ASSERT_FALSE(factory.is_ok());
+  EXPECT_EQ(factory.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(factory.status().message().find("was built for Fovea "), std::string::npos)
+      << factory.status().message();
+  EXPECT_NE(std::string(FOVEA_TEST_MODULE_ABI).find('+'), std::string::npos)
+      << "the ABI names no header digest: " FOVEA_TEST_MODULE_ABI;
 }
 
 TEST(BackendModule, LibraryWithoutTheEntrySymbolsIsRefused) {
@@ -97,8 +110,7 @@ TEST(BackendModule, FileThatIsNotALibraryIsRefused) {
   auto factory = load_backend_module("test", {path});
   ASSERT_FALSE(factory.is_ok());
   EXPECT_EQ(factory.status().code(), StatusCode::kUnsupported);
-  EXPECT_NE(factory.status().message().find("test: cannot load " + path + ": "),
-            std::string::npos)
+  EXPECT_NE(factory.status().message().find("test: cannot load " + path + ": "), std::string::npos)
       << factory.status().message();
   std::remove(path.c_str());
 }
