@@ -104,7 +104,9 @@ std::vector<int> streams_of_one_run(StreamedPlan& s, RunContext& context, uint64
   if (out.is_ok()) {
     auto expected = run_graph(s.plan->graph(), "reference", {x});
     EXPECT_TRUE(expected.is_ok());
-    if (expected.is_ok()) EXPECT_LT(relative_l2_error((*out)[0], (*expected)[0]), 1e-6);
+    if (expected.is_ok()) {
+      EXPECT_LT(relative_l2_error((*out)[0], (*expected)[0]), 1e-6);
+    }
   }
   EXPECT_EQ(s.device->bound, kNoStream) << "the run left its stream bound";
   std::vector<int> seen = s.device->kernel_streams;
